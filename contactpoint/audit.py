@@ -1,0 +1,43 @@
+"""The audit trail: ``log_action`` is called by every service that changes something."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+
+from .models import AuditEntry
+
+
+def log_action(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    payload: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record that ``actor`` did ``action`` (dotted: ``app.model.verb``) to ``obj``.
+
+    Must run inside the transaction of the change itself, so the entry commits or rolls back
+    with it.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("log_action must be called inside the change's transaction")
+    if action.count(".") < 2:
+        raise ValueError("audit actions are dotted: app.model.verb")
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    entry = AuditEntry(actor=user, action=action, payload=payload or {})
+    if obj is not None:
+        entry.content_type = ContentType.objects.get_for_model(obj)
+        entry.object_id = str(obj.pk)
+        entry.object_repr = str(obj)[:200]
+    entry.save()
+    return entry
+
+
+def history_for(obj: models.Model) -> models.QuerySet[AuditEntry]:
+    """The object's audit entries, newest first."""
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("actor")

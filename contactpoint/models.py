@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object: one trail for the whole portal.
+
+    Written by ``contactpoint.audit.log_action`` inside the transaction of the change it
+    describes, so a rolled-back change leaves no entry and a committed one always has one.
+    """
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True, default="")
+    object_repr = models.CharField(_("object"), max_length=200, blank=True, default="")
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task due after a commit, recorded in the same transaction.
+
+    The relay publishes pending messages and marks them sent; while the broker is down they
+    simply wait, so a request never fails and no work is lost.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    # Optional: a second enqueue with the same key while the first is pending is a no-op.
+    dedup_key = models.CharField(max_length=200, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(sent_at__isnull=True),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedup_key"],
+                name="outbox_pending_dedup_key",
+                condition=models.Q(sent_at__isnull=True, dedup_key__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"
+
+    @property
+    def celery_task_id(self) -> str:
+        # Stable id: a message published twice carries the same task id.
+        return f"outbox-{self.pk}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Last time a Celery worker ran the heartbeat task, shown by /health/."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seen_at = models.DateTimeField()
+    hostname = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,54 @@
+"""Roles are Django groups, created by a migration; this module names them once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+STAKEHOLDER = "stakeholder"
+DEPARTMENT = "department"
+ACCOUNT_MANAGER = "account manager"
+TEAM_LEAD = "team lead"
+CABINET = "cabinet"
+LEGAL = "legal"
+
+ALL_ROLES = (STAKEHOLDER, DEPARTMENT, ACCOUNT_MANAGER, TEAM_LEAD, CABINET, LEGAL)
+# City staff: they reach the admin and must use a second factor (TOTP).
+STAFF_ROLES = (DEPARTMENT, ACCOUNT_MANAGER, TEAM_LEAD, CABINET, LEGAL)
+
+LABELS = {
+    STAKEHOLDER: _("Stakeholder"),
+    DEPARTMENT: _("Department"),
+    ACCOUNT_MANAGER: _("Account manager"),
+    TEAM_LEAD: _("Team lead"),
+    CABINET: _("Mayor's Cabinet"),
+    LEGAL: _("Legal / Managing Authority"),
+}
+
+
+def role_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    """The user's role names, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_contactpoint_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+        user._contactpoint_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, *roles: str) -> bool:
+    return bool(role_names(user) & set(roles))
+
+
+def is_city_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff roles and Django staff/superusers: the people who must use MFA."""
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return True
+    return has_role(user, *STAFF_ROLES)

@@ -1,0 +1,22 @@
+import socket
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import outbox
+from .models import WorkerHeartbeat
+
+
+@shared_task(name="contactpoint.relay_outbox", time_limit=120, soft_time_limit=100)
+def relay_outbox() -> int:
+    """Publish outbox messages that missed their immediate send (broker was down)."""
+    return outbox.relay_pending()
+
+
+@shared_task(name="contactpoint.heartbeat", time_limit=30)
+def heartbeat(name: str = "worker") -> str:
+    """Record that a worker is alive; /health/ reports the time of the last beat."""
+    WorkerHeartbeat.objects.update_or_create(
+        name=name[:50], defaults={"seen_at": timezone.now(), "hostname": socket.gethostname()}
+    )
+    return name
