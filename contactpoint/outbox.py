@@ -54,7 +54,9 @@ def relay_pending(*, only_pk: int | None = None, connection: Any = None) -> int:
     sent = 0
     while True:
         with transaction.atomic():
-            pending = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("created_at", "pk")
+            pending = OutboxMessage.objects.filter(sent_at__isnull=True).order_by(
+                "created_at", "pk"
+            )
             if only_pk is not None:
                 pending = pending.filter(pk=only_pk)
             batch = list(pending.select_for_update(skip_locked=True)[:BATCH_SIZE])

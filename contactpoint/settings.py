@@ -312,7 +312,7 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 else:
     # An embedded broker with no server: messages are files under var/celery/.
-    _broker_dir = DATA_DIR / "celery" / "broker"
+    _broker_dir = Path(env("CELERY_FILESYSTEM_DIR", str(DATA_DIR / "celery"))) / "broker"
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
@@ -320,7 +320,9 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
-    CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery' / 'results'}"
+    CELERY_RESULT_BACKEND = f"file://{_broker_dir.parent / 'results'}"
+    for _folder in ("queue", "processed", "../results"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -13,7 +13,7 @@ def relay_outbox() -> int:
     return outbox.relay_pending()
 
 
-@shared_task(name="contactpoint.heartbeat", time_limit=30)
+@shared_task(name="contactpoint.heartbeat", time_limit=30, soft_time_limit=20)
 def heartbeat(name: str = "worker") -> str:
     """Record that a worker is alive; /health/ reports the time of the last beat."""
     WorkerHeartbeat.objects.update_or_create(

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+# Each app's demo loader, in dependency order. Every loader is idempotent.
+DEMO_LOADERS = [
+    "contactpoint.demo.load_users",
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (users per role, Milan's reference data and examples)."
+
+    def handle(self, *args, **options):
+        for dotted in DEMO_LOADERS:
+            import_string(dotted)()
+            self.stdout.write(f"loaded {dotted}")
