@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class ContactPointConfig(AppConfig):
     name = "contactpoint"
     verbose_name = _("Contact point")
+
+    def ready(self) -> None:
+        from . import roles
+
+        post_migrate.connect(roles.sync_role_permissions, dispatch_uid="contactpoint.roles")

@@ -52,3 +52,37 @@ def is_city_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
     if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
         return True
     return has_role(user, *STAFF_ROLES)
+
+
+# Model permissions each role holds, contributed by each app's AppConfig.ready() through
+# ``grant`` and written to the groups after every migrate, so a fresh database and an
+# upgraded one end up with the same rights.
+_GRANTS: dict[str, set[str]] = {}
+
+
+def grant(role: str, *permissions: str) -> None:
+    """Give ``role`` the ``app_label.codename`` permissions (synced after migrate)."""
+    if role not in ALL_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    _GRANTS.setdefault(role, set()).update(permissions)
+
+
+def sync_role_permissions(*, app_config: object = None, **kwargs: object) -> None:
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    # post_migrate is sent once per app; permissions all exist when the last app's arrives.
+    if app_config is not None and app_config is not list(apps.get_app_configs())[-1]:
+        return
+
+    for role, wanted in _GRANTS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        perms = []
+        for dotted in sorted(wanted):
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is not None:
+                perms.append(perm)
+        group.permissions.set(perms)

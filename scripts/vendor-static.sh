@@ -189,6 +189,17 @@ Bootstrap Italia 2.x has no \`@font-face\` in its CSS. Two ways to get the fonts
 2. \`<link rel="stylesheet" href="{% static 'vendor/bootstrap-italia/css/fonts.css' %}">\`:
    the same \`@font-face\` rules as a static file; works under \`style-src 'self'\`.
 
+In a template, build the fonts path as \`{% get_static_prefix %}vendor/bootstrap-italia/fonts\`:
+\`{% static %}\` of a folder fails under the manifest storage (no manifest entry).
+
+## Run-time behaviour of the bundle
+
+It fetches nothing by itself. video.js (inside it) injects \`<style>\` elements when the
+bundle is evaluated unless \`window.VIDEOJS_NO_DYNAMIC_STYLE = true\` was set before:
+\`static/js/site.js\` sets it, so load it (deferred) before the bundle. Only if a page uses
+the video player: YouTube videos load \`https://www.youtube.com/iframe_api\`, and captions
+load vtt.js from \`vjs.zencdn.net\` unless the player is given a local \`vtt.js\` option.
+
 ## Files (bytes)
 
 | file | size |

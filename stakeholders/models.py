@@ -1,1 +1,419 @@
+"""The private side of the market: organisations, their people, consent, history and offers."""
 
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contactpoint.search import SEARCH_CONFIG
+from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
+
+
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def active(self) -> OrganisationQuerySet:
+        return self.filter(merged_into__isnull=True)
+
+    def visible_to(self, user) -> OrganisationQuerySet:
+        """Staff (account managers, team leads) see all; a stakeholder only their own."""
+        from contactpoint import roles
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or roles.has_role(user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD):
+            return self.all()
+        return self.filter(memberships__user=user)
+
+
+class Organisation(models.Model):
+    """A company, foundation, association, university, third-sector body or network."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        FOUNDATION = "foundation", _("Foundation")
+        ASSOCIATION = "association", _("Association")
+        UNIVERSITY = "university", _("University")
+        THIRD_SECTOR = "third_sector", _("NGO / third sector")
+        NETWORK = "network", _("Network of networks")
+        PUBLIC_BODY = "public_body", _("Public body")
+
+    class Size(models.TextChoices):
+        MICRO = "micro", _("Micro (fewer than 10 people)")
+        SMALL = "small", _("Small (10-49)")
+        MEDIUM = "medium", _("Medium (50-249)")
+        LARGE = "large", _("Large (250 or more)")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    # Italian codice fiscale (11 digits for legal persons, 16 characters for people) and
+    # partita IVA, stored normalised (upper case, no spaces); validated by the services.
+    tax_code = models.CharField(_("tax code"), max_length=16, blank=True, default="")
+    vat_number = models.CharField(_("VAT number"), max_length=13, blank=True, default="")
+    website = models.URLField(_("website"), blank=True, default="")
+    # The domain of the organisation's e-mails (e.g. "assolombarda.it"), for duplicate checks.
+    email_domain = models.CharField(_("e-mail domain"), max_length=100, blank=True, default="")
+    size = models.CharField(_("size"), max_length=10, choices=Size.choices, blank=True, default="")
+    sector = models.CharField(_("sector"), max_length=120, blank=True, default="")
+    description = models.TextField(_("description"), blank=True, default="", max_length=5000)
+    interests = models.ManyToManyField(
+        InterventionArea, verbose_name=_("thematic interests"), blank=True, related_name="+"
+    )
+    preferred_municipi = models.ManyToManyField(
+        Municipio, verbose_name=_("preferred municipi"), blank=True, related_name="+"
+    )
+    preferred_neighbourhoods = models.ManyToManyField(
+        Neighbourhood, verbose_name=_("preferred neighbourhoods"), blank=True, related_name="+"
+    )
+    allow_logo_use = models.BooleanField(_("the city may show our logo"), default=False)
+    allow_press = models.BooleanField(_("the city may mention us to the press"), default=False)
+    allow_social = models.BooleanField(_("the city may mention us on social media"), default=False)
+    relationship_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("relationship owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_organisations",
+        help_text=_("The account manager who keeps the relationship."),
+    )
+    member_of = models.ManyToManyField(
+        "self",
+        verbose_name=_("member of"),
+        symmetrical=False,
+        blank=True,
+        related_name="members",
+        help_text=_("Networks this organisation belongs to (e.g. Assolombarda, Sodalitas)."),
+    )
+    local_group = models.BooleanField(_("member of the local group"), default=False)
+    focus_group = models.BooleanField(_("member of the focus group"), default=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["legal_name"]
+        indexes = [
+            GinIndex(name="org_name_trgm_idx", fields=["legal_name"], opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["email_domain"], name="org_email_domain_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tax_code"],
+                name="org_unique_tax_code",
+                condition=~Q(tax_code="") & Q(merged_into__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["vat_number"],
+                name="org_unique_vat_number",
+                condition=~Q(vat_number="") & Q(merged_into__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class OrganisationMembership(models.Model):
+    """A user account that acts for an organisation in the stakeholder area."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organisation user")
+        verbose_name_plural = _("organisation users")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="org_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class ContactPerson(models.Model):
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    role = models.CharField(_("role"), max_length=120, blank=True, default="")
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="it"
+    )
+    is_primary = models.BooleanField(_("main contact"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        ordering = ["-is_primary", "last_name", "first_name"]
+        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Consent(models.Model):
+    """What a contact person agreed to, on which text version, and when; withdrawable."""
+
+    class Purpose(models.TextChoices):
+        CONTACT = "contact", _("Being contacted about offers and collaborations")
+        SURVEY = "survey", _("Receiving the annual survey")
+        NEWS = "news", _("Receiving news from the contact point")
+        PUBLICITY = "publicity", _("Being named in the city's communication")
+
+    contact = models.ForeignKey(
+        ContactPerson, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    text_version = models.CharField(_("text version"), max_length=40)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=40, default="form")
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.contact} {self.purpose} {self.text_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class Interaction(models.Model):
+    """A meeting, call, event or message: the relationship history an account manager reads."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("Meeting")
+        CALL = "call", _("Call")
+        EVENT = "event", _("Event")
+        EMAIL = "email", _("E-mail")
+        OTHER = "other", _("Other")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="interactions",
+    )
+    contact = models.ForeignKey(
+        ContactPerson,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"), default=timezone.localdate)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True, default="", max_length=10000)
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.subject}"
+
+
+class DuplicateFlag(models.Model):
+    """Two organisations that may be the same, waiting for staff to merge or dismiss."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="duplicate_flags"
+    )
+    candidate = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    similarity = models.FloatField(_("similarity"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=20, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "candidate"], name="duplicate_flag_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ~ {self.candidate}"
+
+
+class OfferQuerySet(models.QuerySet["Offer"]):
+    def visible_to(self, user) -> OfferQuerySet:
+        """Staff see all offers; a stakeholder sees their organisations' offers."""
+        from contactpoint import roles
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or roles.has_role(user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD):
+            return self.all()
+        return self.filter(organisation__memberships__user=user)
+
+    def open(self) -> OfferQuerySet:
+        return self.filter(status__in=Offer.OPEN_STATUSES)
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Offer(models.Model):
+    """What an organisation offers the city, submitted on the public form or the API.
+
+    Saved before anything else happens; matching is queued after the commit.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        IN_REVIEW = "in_review", _("Being reviewed")
+        MATCHED = "matched", _("Matched with a need")
+        IN_PROGRESS = "in_progress", _("Collaboration in progress")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        DECLINED = "declined", _("Declined")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.MATCHED, Status.IN_PROGRESS)
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="offers"
+    )
+    contact = models.ForeignKey(
+        ContactPerson,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="offers",
+    )
+    resource_kind = models.CharField(
+        _("resource kind"), max_length=20, choices=ResourceKind.choices
+    )
+    title = models.CharField(_("what you offer, in short"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000)
+    quantity = models.PositiveIntegerField(
+        _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(10_000_000)]
+    )
+    unit = models.CharField(_("unit"), max_length=40)
+    # What is not yet promised to a need: matching splits an offer across needs.
+    quantity_open = models.PositiveIntegerField(_("quantity not yet allocated"))
+    areas = models.ManyToManyField(
+        InterventionArea, verbose_name=_("intervention areas"), blank=True, related_name="offers"
+    )
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood,
+        verbose_name=_("neighbourhoods"),
+        blank=True,
+        related_name="offers",
+        help_text=_("Leave empty to offer help anywhere in the city."),
+    )
+    municipi = models.ManyToManyField(
+        Municipio, verbose_name=_("municipi"), blank=True, related_name="offers"
+    )
+    available_from = models.DateField(_("available from"), null=True, blank=True)
+    available_until = models.DateField(_("available until"), null=True, blank=True)
+    allow_logo_use = models.BooleanField(_("the city may show our logo"), default=False)
+    allow_press = models.BooleanField(_("the city may mention us to the press"), default=False)
+    allow_social = models.BooleanField(_("the city may mention us on social media"), default=False)
+    need = models.ForeignKey(
+        Need,
+        verbose_name=_("for the need"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="direct_offers",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="it"
+    )
+    submitted_email = models.EmailField(_("submitted by (e-mail)"))
+    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token)
+    # A double click or a resubmit carries the same key and creates no second offer.
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = OfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-created_at"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="offer_search_idx"),
+            models.Index(fields=["submitted_email"], name="offer_email_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_open__lte=models.F("quantity")),
+                name="offer_open_quantity_within_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(available_until__isnull=True)
+                | Q(available_from__isnull=True)
+                | Q(available_until__gte=models.F("available_from")),
+                name="offer_availability_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES

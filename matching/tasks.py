@@ -1,0 +1,19 @@
+"""Matching jobs. Offers and needs queue them by name through the outbox after commit."""
+
+from celery import shared_task
+
+
+@shared_task(name="matching.match_offer", time_limit=120, soft_time_limit=100)
+def match_offer(offer_id: int) -> None:
+    """Find and score the needs an offer fits (hook called after an offer is accepted)."""
+    from . import services
+
+    services.match_offer_by_id(offer_id)
+
+
+@shared_task(name="matching.match_need", time_limit=120, soft_time_limit=100)
+def match_need(need_id: int) -> None:
+    """Find open offers and organisations for a newly published or changed need."""
+    from . import services
+
+    services.match_need_by_id(need_id)
