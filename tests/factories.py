@@ -1,0 +1,162 @@
+"""factory-boy factories shared by every test module."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from contactpoint import roles
+from matching.models import AccountManagerProfile, Match
+from needs.models import Department, InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
+from stakeholders.models import ContactPerson, Offer, Organisation, OrganisationMembership
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    username = factory.LazyAttribute(lambda o: o.email)
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User{n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+            if extracted in roles.STAFF_ROLES:
+                self.is_staff = True
+        if create:
+            self.save()
+
+
+class MunicipioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Municipio
+        django_get_or_create = ("number",)
+
+    number = factory.Sequence(lambda n: (n % 9) + 1)
+    name = factory.LazyAttribute(lambda o: f"Municipio {o.number}")
+
+
+class NeighbourhoodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Neighbourhood
+        django_get_or_create = ("nil_id",)
+        skip_postgeneration_save = True
+
+    nil_id = factory.Sequence(lambda n: 1000 + n)
+    official_name = factory.Sequence(lambda n: f"QUARTIERE {n}")
+    name = factory.LazyAttribute(lambda o: o.official_name.title())
+    municipio = factory.SubFactory(MunicipioFactory)
+    lat = "45.46000"
+    lon = "9.19000"
+
+    @factory.post_generation
+    def link_municipio(self, create, extracted, **kwargs):
+        if create:
+            self.municipi.add(self.municipio)
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"department-{n}")
+    name = factory.Sequence(lambda n: f"Direzione {n}")
+    name_en = factory.Sequence(lambda n: f"Department {n}")
+
+
+class InterventionAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InterventionArea
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"area-{n}")
+    name = factory.Sequence(lambda n: f"Area {n}")
+
+
+class NeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Need
+
+    title = factory.Sequence(lambda n: f"Fabbisogno {n}")
+    description = "Descrizione del fabbisogno."
+    department = factory.SubFactory(DepartmentFactory)
+    area = factory.SubFactory(InterventionAreaFactory)
+    resource_kind = ResourceKind.GOODS
+    quantity = 10
+    quantity_open = factory.LazyAttribute(lambda o: o.quantity)
+    unit = "pezzi"
+    beneficiaries = "Alunni"
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+    status = Need.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    last_reviewed_at = factory.LazyFunction(timezone.now)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = Organisation.Kind.COMPANY
+    legal_name = factory.Sequence(lambda n: f"Impresa Esempio {n} S.p.A.")
+
+
+class ContactPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactPerson
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    first_name = "Anna"
+    last_name = factory.Sequence(lambda n: f"Verdi{n}")
+    email = factory.Sequence(lambda n: f"contact{n}@impresa.example")
+    is_primary = True
+
+
+class OrganisationMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrganisationMembership
+
+    user = factory.SubFactory(UserFactory, role=roles.STAKEHOLDER)
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Offer
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    contact = factory.SubFactory(
+        ContactPersonFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    resource_kind = ResourceKind.GOODS
+    title = factory.Sequence(lambda n: f"Offerta {n}")
+    description = "Descrizione dell'offerta."
+    quantity = 10
+    quantity_open = factory.LazyAttribute(lambda o: o.quantity)
+    unit = "pezzi"
+    submitted_email = factory.LazyAttribute(lambda o: o.contact.email if o.contact else "x@y.it")
+
+
+class AccountManagerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountManagerProfile
+
+    user = factory.SubFactory(UserFactory, role=roles.ACCOUNT_MANAGER)
+
+
+class MatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Match
+
+    offer = factory.SubFactory(OfferFactory)
+    need = factory.SubFactory(NeedFactory)
+    score = 0.5
+    quantity = 1
