@@ -8,8 +8,6 @@ and exits with a clear message.
 from __future__ import annotations
 
 import logging
-from typing import Any
-
 import psycopg
 from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler
@@ -44,12 +42,14 @@ def acquire_beat_lock() -> psycopg.Connection | None:
 class SingleBeatScheduler(DatabaseScheduler):
     _lock_connection: psycopg.Connection | None = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        lock = acquire_beat_lock()
-        if lock is None:
-            raise SystemExit(
-                "Another celery beat is already running for this database; "
-                "exactly one beat may run."
-            )
-        SingleBeatScheduler._lock_connection = lock
-        super().__init__(*args, **kwargs)
+    def setup_schedule(self) -> None:
+        # Not in __init__: beat also builds a "lazy" scheduler only to print its banner.
+        if SingleBeatScheduler._lock_connection is None:
+            lock = acquire_beat_lock()
+            if lock is None:
+                raise SystemExit(
+                    "Another celery beat is already running for this database; "
+                    "exactly one beat may run."
+                )
+            SingleBeatScheduler._lock_connection = lock
+        super().setup_schedule()

@@ -69,7 +69,7 @@ class Command(BaseCommand):
         finally:
             for child in children.values():
                 if child.poll() is None:
-                    os.killpg(child.pid, signal.SIGTERM)
+                    child.terminate()  # celery then stops its own pool
             deadline = time.monotonic() + 15
             for child in children.values():
                 try:
