@@ -42,7 +42,7 @@ lint: install
 
 qa: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	CONTACTPOINT_ENV=production DEBUG=0 SECRET_KEY=$$(python3 -c 'print("q"*64)') \
+	CONTACTPOINT_ENV=production DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))') \
 	  ALLOWED_HOSTS=contactpoint.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(MAKE) test
 
@@ -51,7 +51,7 @@ bench: migrate
 	$(BIN)/python -m benchmarks
 
 messages: install
-	$(BIN)/python manage.py makemessages -l it -l en --no-location --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages -l it -l en --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 static:

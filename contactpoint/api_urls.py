@@ -4,4 +4,20 @@ from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
 
+from needs.api import NeedViewSet  # noqa: E402
+
+router.register("needs", NeedViewSet, basename="need")
+
+from stakeholders.api_offers import OfferViewSet  # noqa: E402
+
+router.register("offers", OfferViewSet, basename="offer")
+
+from matching.api import MatchViewSet  # noqa: E402
+
+router.register("matches", MatchViewSet, basename="match")
+
+from stakeholders.api_organisations import OrganisationViewSet  # noqa: E402
+
+router.register("organisations", OrganisationViewSet, basename="organisation")
+
 urlpatterns = router.urls

@@ -23,7 +23,7 @@ def env(name: str, default: str = "") -> str:
 
 
 def envbool(name: str, default: str) -> bool:
-    value = os.environ.get(name, default).strip().lower()
+    value = (os.environ.get(name) or default).strip().lower()
     if value in ("1", "true", "yes", "on"):
         return True
     if value in ("0", "false", "no", "off", ""):
@@ -220,6 +220,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "0")
+# For django.core.mail.backends.filebased.EmailBackend (tests read what a worker sent).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Contact Point <contactpoint@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
@@ -303,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "NeedStatusEnum": "needs.models.Need.Status",
+        "OfferStatusEnum": "stakeholders.models.Offer.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -343,7 +349,17 @@ CONTACTPOINT_NAME = env("CONTACTPOINT_NAME", "Contact Point")
 CONTACTPOINT_CITY = env("CONTACTPOINT_CITY", "Comune di Milano")
 CONTACTPOINT_CONTACT_EMAIL = env("CONTACTPOINT_CONTACT_EMAIL", "contactpoint@localhost")
 # Needs not reviewed for this many days are shown as stale.
+# Absolute address of the portal, for links in e-mails sent by workers (no request there).
+CONTACTPOINT_BASE_URL = env("CONTACTPOINT_BASE_URL", "http://127.0.0.1:8000")
 NEED_STALE_AFTER_DAYS = envint("NEED_STALE_AFTER_DAYS", 60)
+# Public offer intake: accepted offers per IP and per e-mail within the window (seconds).
+OFFER_RATE_LIMIT_PER_IP = envint("OFFER_RATE_LIMIT_PER_IP", 10)
+OFFER_RATE_LIMIT_PER_EMAIL = envint("OFFER_RATE_LIMIT_PER_EMAIL", 5)
+OFFER_RATE_LIMIT_WINDOW = envint("OFFER_RATE_LIMIT_WINDOW", 3600)
+# A new match must get its first contact within this many working days.
+MATCH_FIRST_CONTACT_WORKING_DAYS = envint("MATCH_FIRST_CONTACT_WORKING_DAYS", 3)
+# Late first contacts are escalated to the team leads after this many more working days.
+MATCH_SLA_ESCALATION_WORKING_DAYS = envint("MATCH_SLA_ESCALATION_WORKING_DAYS", 2)
 # Browser tests and worker tests fail instead of skipping when a service is missing.
 REQUIRE_SERVICES = envbool("REQUIRE_SERVICES", "0")
 

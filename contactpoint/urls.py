@@ -23,4 +23,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("contactpoint.api_urls")),
+    path("", include("needs.urls")),
+    path("", include("stakeholders.urls")),
+    path("", include("matching.urls")),
 ]

@@ -4,6 +4,13 @@ from django.utils.module_loading import import_string
 # Each app's demo loader, in dependency order. Every loader is idempotent.
 DEMO_LOADERS = [
     "contactpoint.demo.load_users",
+    "needs.demo.load_reference",
+    "stakeholders.demo.load",
+    "needs.demo.load_needs",
+    # Offers go through the real intake service; they need the organisations and needs.
+    "stakeholders.demo_offers.load",
+    # Keep last: routes matches for the demo offers loaded above.
+    "matching.demo.load",
 ]
 
 
