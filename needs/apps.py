@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class NeedsConfig(AppConfig):
     name = "needs"
     verbose_name = _("Needs catalogue")
+
+    def ready(self) -> None:
+        from contactpoint import roles
+
+        reference = [
+            f"needs.view_{model}"
+            for model in ("department", "municipio", "neighbourhood", "interventionarea")
+        ]
+        # Departments keep their own needs (the admin and the services limit them to their
+        # departments); they never delete one, they close it.
+        roles.grant(
+            roles.DEPARTMENT, "needs.add_need", "needs.change_need", "needs.view_need", *reference
+        )
+        roles.grant(roles.ACCOUNT_MANAGER, "needs.view_need", *reference)
+        roles.grant(roles.TEAM_LEAD, "needs.view_need", *reference)

@@ -30,14 +30,14 @@ class TranslatedNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         if (get_language() or "it").startswith("en") and self.name_en:
             return self.name_en
         return self.name
-
-    def __str__(self) -> str:
-        return self.display_name
 
 
 class Municipio(TranslatedNameMixin):
@@ -133,7 +133,10 @@ class NeedQuerySet(models.QuerySet["Need"]):
         ):
             return self.all()
         if roles.has_role(user, roles.DEPARTMENT):
-            return self.filter(Q(status__in=Need.PUBLIC_STATUSES) | Q(department__members=user))
+            # A subquery, not a join: a join on members would repeat a public need once
+            # per member of its department.
+            own = Department.objects.filter(members=user).values("pk")
+            return self.filter(Q(status__in=Need.PUBLIC_STATUSES) | Q(department__in=own))
         return self.published()
 
     def editable_by(self, user) -> NeedQuerySet:
@@ -247,9 +250,7 @@ class Need(models.Model):
         ordering = ["-priority", "wanted_by", "-id"]
         indexes = [
             GinIndex(fields=["search_vector"], name="need_search_idx"),
-            GinIndex(
-                name="need_title_trgm_idx", fields=["title"], opclasses=["gin_trgm_ops"]
-            ),
+            GinIndex(name="need_title_trgm_idx", fields=["title"], opclasses=["gin_trgm_ops"]),
             models.Index(fields=["status", "resource_kind", "area"], name="need_filter_idx"),
         ]
         constraints = [
@@ -276,3 +277,31 @@ class Need(models.Model):
     @property
     def quantity_covered(self) -> int:
         return self.quantity - self.quantity_open
+
+
+class NeedReminder(models.Model):
+    """A weekly stale-need reminder sent to a department: at most one per department and week."""
+
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="need_reminders",
+    )
+    week = models.DateField(_("week (Monday)"))
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    need_ids = models.JSONField(_("needs"), default=list)
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        verbose_name = _("stale need reminder")
+        verbose_name_plural = _("stale need reminders")
+        ordering = ["-week", "department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "week"], name="need_reminder_once_per_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} - {self.week:%Y-%m-%d}"

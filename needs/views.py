@@ -1,0 +1,214 @@
+"""Public catalogue (/needs/) and the department workspace (/workspace/).
+
+Views parse input, check permission, call one service and render. Needs are fetched
+through scoped querysets only: the public sees published needs, a department user the
+needs of their own departments; anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from . import services
+from .filters import NeedFilter
+from .forms import CloseNeedForm, NeedForm
+from .models import Need
+
+CATALOGUE_PAGE_SIZE = 20
+WORKSPACE_PAGE_SIZE = 50
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def catalogue_queryset() -> QuerySet[Need]:
+    """Published needs with everything a card shows, in one query."""
+    return Need.objects.published().select_related(
+        "department", "area", "neighbourhood", "neighbourhood__municipio"
+    )
+
+
+# --- Public catalogue -----------------------------------------------------------------------
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+def need_list(request: HtmxHttpRequest) -> HttpResponse:
+    filterset = NeedFilter(request.GET, queryset=catalogue_queryset(), request=request)
+    # An invalid filter (unknown area, too long text) is shown next to its field, and no
+    # result pretends to honour it.
+    needs = filterset.qs if filterset.is_valid() else Need.objects.none()
+    page = Paginator(needs, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "query": query.urlencode(),
+        "filtered": any(value for key, value in request.GET.items() if key != "page"),
+    }
+    template = "needs/need_list.html"
+    # htmx swaps the fragment into #needs-results; a history restore (back button after a
+    # cache miss) and a boosted link need the whole page.
+    htmx = request.htmx
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    need = get_object_or_404(catalogue_queryset(), pk=pk)
+    return render(request, "needs/need_detail.html", {"need": need})
+
+
+# --- Department workspace -------------------------------------------------------------------
+
+
+def department_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in for visitors, 403 for users who do not keep needs."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not services.is_department_user(request.user):
+            raise PermissionDenied(_("Only department staff can use the workspace."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _editable_need(request: HttpRequest, pk: int) -> Need:
+    """The need if the user may change it, else 404 (never reveal another's draft)."""
+    return get_object_or_404(
+        Need.objects.editable_by(request.user).select_related("department", "area"), pk=pk
+    )
+
+
+@require_GET
+@department_required
+def workspace(request: HttpRequest) -> HttpResponse:
+    needs = (
+        Need.objects.editable_by(request.user)
+        .select_related("department", "area", "neighbourhood")
+        .order_by("department__name", "status", "wanted_by", "-pk")
+    )
+    page = Paginator(needs, WORKSPACE_PAGE_SIZE).get_page(request.GET.get("page"))
+    departments = services.departments_for(request.user)
+    return render(
+        request,
+        "needs/need_workspace.html",
+        {
+            "page": page,
+            "departments": departments,
+            "has_departments": departments.exists(),
+            "stale_count": needs.published().stale().count(),
+            "stale_after_days": settings.NEED_STALE_AFTER_DAYS,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@department_required
+def workspace_create(request: HttpRequest) -> HttpResponse:
+    publishing = "publish" in request.POST
+    form = NeedForm(request.POST or None, user=request.user, publishing=publishing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_need(
+                actor=request.user,
+                publish=publishing,
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if publishing:
+                messages.success(request, _("The need is published in the catalogue."))
+            else:
+                messages.success(
+                    request, _("The need is saved as a draft: publish it when it is ready.")
+                )
+            return redirect("needs:workspace")
+    return render(request, "needs/need_form.html", {"form": form, "need": None})
+
+
+@require_http_methods(["GET", "POST"])
+@department_required
+def workspace_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    need = _editable_need(request, pk)
+    form = NeedForm(request.POST or None, instance=need, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_need(
+                need=need,
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The need is saved."))
+            return redirect("needs:workspace")
+    return render(request, "needs/need_form.html", {"form": form, "need": need})
+
+
+def _action(request: HttpRequest, pk: int, action: Callable[..., Need], done: str) -> HttpResponse:
+    need = _editable_need(request, pk)
+    try:
+        action(need=need, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, f"{need.title}: {message}")
+    else:
+        messages.success(request, done)
+    return redirect("needs:workspace")
+
+
+@require_POST
+@department_required
+def workspace_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(request, pk, services.publish_need, _("The need is published."))
+
+
+@require_POST
+@department_required
+def workspace_review(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request, pk, services.review_need, _("Thank you: the need is marked as reviewed today.")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@department_required
+def workspace_close(request: HttpRequest, pk: int) -> HttpResponse:
+    need = _editable_need(request, pk)
+    form = CloseNeedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_need(need=need, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The need is closed and no longer shown to the public."))
+            return redirect("needs:workspace")
+    return render(request, "needs/need_close.html", {"form": form, "need": need})

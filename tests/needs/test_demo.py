@@ -1,0 +1,64 @@
+"""Demo data: Milan's reference data and needs from the plan, loadable twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from contactpoint import roles
+from contactpoint.demo import load_users
+from contactpoint.management.commands.seed_demo import DEMO_LOADERS
+from needs import demo
+from needs.models import Department, Need, Neighbourhood
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def role_groups(db):
+    # A transactional test elsewhere may have flushed the groups the migration made.
+    for name in roles.ALL_ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def test_demo_loaders_are_registered_in_dependency_order():
+    users = DEMO_LOADERS.index("contactpoint.demo.load_users")
+    reference = DEMO_LOADERS.index("needs.demo.load_reference")
+    needs = DEMO_LOADERS.index("needs.demo.load_needs")
+    assert users < reference < needs
+
+
+def test_demo_needs_come_from_the_plan_and_load_idempotently():
+    load_users()
+    demo.load_reference()
+    demo.load_needs()
+    demo.load_needs()
+
+    assert Neighbourhood.objects.count() == 88
+    assert Need.objects.count() == len(demo.DEMO_NEEDS) >= 12
+    pcs = Need.objects.get(title__startswith="40 PC")
+    assert pcs.department.slug == "educazione"
+    assert pcs.area.slug == "poverta-digitale"
+    assert pcs.status == Need.Status.PARTIALLY_COVERED
+    assert pcs.quantity_open < pcs.quantity
+    mural = Need.objects.get(title__contains="Sottocorno")
+    assert mural.neighbourhood.official_name == "ROGOREDO - SANTA GIULIA"
+    assert mural.area.slug == "scuole-svantaggiate"
+    assert "Play Streets" in mural.description
+    sky = Need.objects.get(title__contains="cielo itinerante")
+    assert (sky.area.slug, sky.quantity) == ("stem", 6)
+    assert Need.objects.filter(status=Need.Status.DRAFT).count() == 1
+    assert Need.objects.published().stale().count() == 1
+    assert all(n.wanted_by.year == 2027 for n in Need.objects.all())
+    assert Need.objects.values("area").distinct().count() == 7
+
+
+def test_demo_education_user_is_a_member_of_education():
+    load_users()
+    demo.load_reference()
+    demo.load_needs()
+
+    user = get_user_model().objects.get(username="education@example.org")
+    assert Department.objects.get(slug="educazione") in user.departments.all()
+    assert Need.objects.editable_by(user).filter(title__startswith="40 PC").exists()

@@ -1,0 +1,86 @@
+"""Query counts on the catalogue and the API are pinned and do not grow with the rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import (
+    DepartmentFactory,
+    InterventionAreaFactory,
+    NeedFactory,
+    NeighbourhoodFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def make_needs(count):
+    """Needs spread over several departments, areas and NIL, as in real life."""
+    departments = [DepartmentFactory() for _ in range(3)]
+    areas = [InterventionAreaFactory() for _ in range(3)]
+    nils = [NeighbourhoodFactory() for _ in range(4)]
+    for i in range(count):
+        NeedFactory(
+            department=departments[i % 3],
+            area=areas[i % 3],
+            neighbourhood=nils[i % 4] if i % 5 else None,
+            title=f"Computer numero {i}",
+        )
+    return areas[0], nils[1]
+
+
+def count_queries(client, url, **headers):
+    client.get(url, **headers)  # warm caches (content types, translations)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+# (url, headers, queries): every query is listed in the comment.
+CASES = [
+    # count, area options, municipio options, NIL options, page of needs (select_related)
+    ("/needs/", {}, 5),
+    # count, page of needs: the fragment has no filter form
+    ("/needs/", {"HTTP_HX_REQUEST": "true"}, 2),
+    # + one look-up per filter value checked (area, NIL) and the form's options again
+    ("/needs/?q=computer&area={area}&neighbourhood={nil}", {}, 7),
+    ("/needs/?q=computer&area={area}&neighbourhood={nil}", {"HTTP_HX_REQUEST": "true"}, 4),
+    ("/needs/?page=2", {}, 5),
+    # count, page of needs
+    ("/api/v1/needs/", {}, 2),
+    # area and NIL look-ups, count, page
+    ("/api/v1/needs/?q=computer&area={area}&neighbourhood={nil}", {}, 4),
+]
+
+
+@pytest.mark.parametrize(("url", "headers", "expected"), CASES)
+def test_catalogue_and_api_query_counts_do_not_grow_with_rows(client, url, headers, expected):
+    area, nil = make_needs(5 * 5)  # 25: page 2 exists
+    url = url.format(area=area.slug, nil=nil.nil_id)
+    few = count_queries(client, url, **headers)
+
+    make_needs(50)
+    many = count_queries(client, url, **headers)
+
+    assert few == many == expected
+
+
+def test_detail_page_is_one_query(client, django_assert_num_queries):
+    need = NeedFactory()
+    client.get(f"/needs/{need.pk}/")
+    with django_assert_num_queries(1):
+        assert client.get(f"/needs/{need.pk}/").status_code == 200
+
+
+def test_workspace_query_count_does_not_grow_with_rows(client, member_x, department_x):
+    client.force_login(member_x)
+    NeedFactory.create_batch(5, department=department_x)
+    few = count_queries(client, "/workspace/")
+    NeedFactory.create_batch(45, department=department_x)
+    many = count_queries(client, "/workspace/")
+    # session, user, MFA device, roles, count, departments (exists), stale count,
+    # departments, needs
+    assert few == many == 9
