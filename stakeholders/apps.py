@@ -5,3 +5,45 @@ from django.utils.translation import gettext_lazy as _
 class StakeholdersConfig(AppConfig):
     name = "stakeholders"
     verbose_name = _("Stakeholders")
+
+    def ready(self) -> None:
+        from contactpoint import roles
+
+        # Account managers and team leads keep the registry: they see and edit every
+        # organisation, its people and history, and work the offers. Consents are evidence:
+        # they can only be withdrawn (the admin's single "change"), never edited or added.
+        # Cabinet and departments get nothing here (aggregates come from monitoring).
+        registry_staff = (
+            "stakeholders.view_organisation",
+            "stakeholders.add_organisation",
+            "stakeholders.change_organisation",
+            "stakeholders.view_contactperson",
+            "stakeholders.add_contactperson",
+            "stakeholders.change_contactperson",
+            "stakeholders.delete_contactperson",
+            "stakeholders.view_interaction",
+            "stakeholders.add_interaction",
+            "stakeholders.change_interaction",
+            "stakeholders.view_consent",
+            "stakeholders.change_consent",
+            "stakeholders.view_organisationmembership",
+            "stakeholders.view_duplicateflag",
+            "stakeholders.change_duplicateflag",
+            "stakeholders.view_offer",
+            "stakeholders.change_offer",
+        )
+        roles.grant(roles.ACCOUNT_MANAGER, *registry_staff)
+        roles.grant(
+            roles.TEAM_LEAD,
+            *registry_staff,
+            "stakeholders.delete_interaction",
+            "stakeholders.delete_duplicateflag",
+            # Linking a user account to an organisation opens its data to that user.
+            "stakeholders.add_organisationmembership",
+            "stakeholders.delete_organisationmembership",
+        )
+
+        # The offer intake's hooks: attach offers on e-mail verification, erasure requests.
+        from .intake_hooks import install
+
+        install()

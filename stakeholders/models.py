@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from contactpoint.search import SEARCH_CONFIG
 from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 
+from .names import NameKey
+
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def active(self) -> OrganisationQuerySet:
@@ -52,6 +54,13 @@ class Organisation(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     legal_name = models.CharField(_("legal name"), max_length=200)
+    # The distinctive part of the name (no legal forms, accents or punctuation), computed by
+    # the database: look-alikes are found through its trigram index (stakeholders/names.py).
+    name_key = models.GeneratedField(
+        expression=NameKey("legal_name"),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+    )
     # Italian codice fiscale (11 digits for legal persons, 16 characters for people) and
     # partita IVA, stored normalised (upper case, no spaces); validated by the services.
     tax_code = models.CharField(_("tax code"), max_length=16, blank=True, default="")
@@ -112,6 +121,8 @@ class Organisation(models.Model):
         ordering = ["legal_name"]
         indexes = [
             GinIndex(name="org_name_trgm_idx", fields=["legal_name"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name="org_name_key_trgm_idx", fields=["name_key"], opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["name_key"], name="org_name_key_idx"),
             models.Index(fields=["email_domain"], name="org_email_domain_idx"),
         ]
         constraints = [
@@ -378,6 +389,15 @@ class Offer(models.Model):
     tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token)
     # A double click or a resubmit carries the same key and creates no second offer.
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # This submission registered the organisation (it was not known before): proof enough
+    # for the submitter's verified e-mail to act for it (see offers.may_act_for).
+    created_organisation = models.BooleanField(
+        _("registered the organisation"), default=False, editable=False
+    )
+    # Claimed by the task that sends the confirmation e-mail, so it goes out once.
+    confirmation_sent_at = models.DateTimeField(
+        _("confirmation e-mail sent"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
@@ -417,3 +437,49 @@ class Offer(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class ErasureRequest(models.Model):
+    """A stakeholder user asked for their personal data to be erased (GDPR art. 17).
+
+    Recorded from the stakeholder area; staff handle it in the admin, since erasure must
+    weigh what the city has to keep (agreements, the audit trail).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Erased")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="erasure_requests",
+    )
+    # Kept so the request still says who asked once the account itself is erased.
+    email = models.EmailField(_("e-mail"), blank=True, default="")
+    reason = models.TextField(_("reason"), blank=True, default="", max_length=2000)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    notes = models.TextField(_("staff notes"), blank=True, default="", max_length=5000)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email or self.user_id} {self.created_at:%Y-%m-%d}"

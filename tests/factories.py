@@ -160,3 +160,11 @@ class MatchFactory(factory.django.DjangoModelFactory):
     need = factory.SubFactory(NeedFactory)
     score = 0.5
     quantity = 1
+
+
+def valid_vat_number(n: int) -> str:
+    """A fictional partita IVA with a valid checksum (also a legal person's codice fiscale)."""
+    from stdnum import luhn
+
+    base = f"{n % 10_000_000:07d}015"
+    return base + luhn.calc_check_digit(base)

@@ -1,0 +1,71 @@
+"""E-mails of the offer intake, written in the recipient's language (plain text + HTML)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+
+from .models import ErasureRequest, Offer
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def absolute_url(path: str) -> str:
+    """``CONTACTPOINT_BASE_URL`` + path: e-mails are sent by workers, with no request."""
+    base = str(getattr(settings, "CONTACTPOINT_BASE_URL", "") or DEFAULT_BASE_URL)
+    return base.rstrip("/") + path
+
+
+def _send(*, template: str, context: dict[str, Any], to: list[str], language: str) -> None:
+    with translation.override(language):
+        context = {
+            "PORTAL_NAME": settings.CONTACTPOINT_NAME,
+            "PORTAL_CITY": settings.CONTACTPOINT_CITY,
+            "PORTAL_CONTACT_EMAIL": settings.CONTACTPOINT_CONTACT_EMAIL,
+            "LANGUAGE_CODE": language,
+            **context,
+        }
+        subject = render_to_string(f"stakeholders/email/{template}_subject.txt", context)
+        text = render_to_string(f"stakeholders/email/{template}.txt", context)
+        html = render_to_string(f"stakeholders/email/{template}.html", context)
+    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=to)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_offer_confirmation(*, offer: Offer) -> None:
+    """Thank the submitter and give them the private link to follow the offer."""
+    tracking_url = absolute_url(reverse("offers:track", args=[offer.tracking_token]))
+    _send(
+        template="offer_confirmation",
+        context={
+            "offer": offer,
+            "need": offer.need,
+            "organisation": offer.organisation,
+            "contact": offer.contact,
+            "tracking_url": tracking_url,
+            "my_area_url": absolute_url(reverse("offers:my_area")),
+        },
+        to=[offer.submitted_email],
+        language=offer.language or settings.LANGUAGE_CODE,
+    )
+
+
+def send_erasure_request_notice(*, erasure: ErasureRequest) -> None:
+    """Tell the contact point's team that someone asked for erasure."""
+    try:
+        admin_path = reverse("admin:stakeholders_erasurerequest_change", args=[erasure.pk])
+    except NoReverseMatch:  # the admin for it is not registered (yet)
+        admin_path = reverse("admin:index")
+    admin_url = absolute_url(admin_path)
+    _send(
+        template="erasure_request_notice",
+        context={"erasure": erasure, "admin_url": admin_url},
+        to=[settings.CONTACTPOINT_CONTACT_EMAIL],
+        language=settings.LANGUAGE_CODE,
+    )

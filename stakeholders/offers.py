@@ -1,0 +1,429 @@
+"""The public offer intake: submit, follow, withdraw, and attach offers to an account.
+
+Every accepted offer is written in one transaction together with its organisation, contact
+person, consents, audit entry and the two outbox messages that follow it (matching and the
+confirmation e-mail): either all of it is stored or none of it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from contactpoint import outbox, roles
+from contactpoint.audit import log_action
+
+from . import registry, throttling
+from .models import Consent, ContactPerson, Offer, Organisation, OrganisationMembership
+
+# Size limits shared by the form and the API.
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_AREAS = 20
+MAX_PLACES = 20  # municipi and NIL together
+
+# Keys a client may choose: URL-safe, long enough not to collide by chance.
+IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
+
+MATCH_OFFER_TASK = "matching.match_offer"
+CONFIRMATION_TASK = "stakeholders.send_offer_confirmation"
+
+
+class OfferRateLimited(Exception):
+    """Too many offers from one IP or one e-mail address in the current window."""
+
+    def __init__(self, limit: throttling.Limit) -> None:
+        self.limit = limit
+        if limit.scope == "email":
+            message = _(
+                "You have sent many offers from this e-mail address in the last hour. "
+                "Please try again later, or write to the contact point."
+            )
+        else:
+            message = _(
+                "Many offers have been sent from your connection in the last hour. "
+                "Please try again later, or write to the contact point."
+            )
+        self.message = message
+        super().__init__(str(message))
+
+
+class OfferNotWithdrawable(Exception):
+    """The offer is already closed (withdrawn, completed or declined)."""
+
+    message = _("This offer can no longer be withdrawn.")
+
+
+# --- Validation shared by the form and the API ----------------------------------------------
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def validate_idempotency_key(value: str) -> str:
+    if not IDEMPOTENCY_KEY_RE.match(value or ""):
+        raise ValidationError(
+            _("The idempotency key must be 16 to 64 letters, digits, '-' or '_'."),
+            code="invalid_idempotency_key",
+        )
+    return value
+
+
+def validate_availability(available_from: date | None, available_until: date | None) -> None:
+    if available_from and available_until and available_until < available_from:
+        raise ValidationError(
+            {"available_until": [_("The end of the availability must not be before its start.")]}
+        )
+
+
+def validate_places(municipi: Iterable[Any], neighbourhoods: Iterable[Any]) -> None:
+    if len(list(municipi)) + len(list(neighbourhoods)) > MAX_PLACES:
+        raise ValidationError(
+            {"neighbourhoods": [_("Choose at most %(max)d places.") % {"max": MAX_PLACES}]}
+        )
+
+
+def clean_need(need: Any) -> Any:
+    """A need may be named only while it is public (published or partly covered)."""
+    if need is not None and not need.is_public:
+        raise ValidationError({"need": [_("This need is no longer open to offers.")]})
+    return need
+
+
+# --- Submitting ---------------------------------------------------------------------------
+
+
+def offer_for_idempotency_key(key: str) -> Offer | None:
+    """The offer an earlier request with this key created, if any (API replays)."""
+    return Offer.objects.filter(idempotency_key=key).first()
+
+
+def submit_offer(
+    *,
+    data: Mapping[str, Any],
+    idempotency_key: str,
+    actor: Any,
+    client_ip: str,
+    source: str = "form",
+) -> tuple[Offer, bool]:
+    """Store an offer from the public form or the API; return ``(offer, created)``.
+
+    ``data`` holds cleaned values (see ``stakeholders.forms.OfferForm``): organisation,
+    contact, consents, what is offered, places, window and optionally a public ``need``.
+    The same ``idempotency_key`` always returns the offer it first created (a double
+    click, a browser resubmit, an API retry, or two racing requests), without counting
+    against the rate limits. Raises ``OfferRateLimited`` over the limits and
+    ``ValidationError`` (naming fields) on data the services refuse.
+    """
+    idempotency_key = validate_idempotency_key(idempotency_key)
+    existing = offer_for_idempotency_key(idempotency_key)
+    if existing is not None:
+        return existing, False
+    email = data["email"].strip().lower()
+    limit = throttling.exceeded_limit(client_ip=client_ip, email=email)
+    if limit is not None:
+        raise OfferRateLimited(limit)
+
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                offer = _record_offer(
+                    data=data, idempotency_key=idempotency_key, actor=actor, source=source
+                )
+            break
+        except IntegrityError:
+            # Another request with the same key committed first: that offer is the answer.
+            existing = offer_for_idempotency_key(idempotency_key)
+            if existing is not None:
+                return existing, False
+            # Otherwise a concurrent request created the same organisation or contact;
+            # a second attempt finds it.
+            if attempt == 2:
+                raise
+    throttling.record_submission(client_ip=client_ip, email=email)
+    return offer, True
+
+
+def _record_offer(
+    *, data: Mapping[str, Any], idempotency_key: str, actor: Any, source: str
+) -> Offer:
+    email = data["email"].strip().lower()
+    need = clean_need(data.get("need"))
+    areas = list(data.get("areas") or [])
+    municipi = list(data.get("municipi") or [])
+    neighbourhoods = list(data.get("neighbourhoods") or [])
+    validate_availability(data.get("available_from"), data.get("available_until"))
+    validate_places(municipi, neighbourhoods)
+    if len(areas) > MAX_AREAS:
+        raise ValidationError({"areas": [_("Choose at most %(max)d areas.") % {"max": MAX_AREAS}]})
+    if not data.get("consent_contact"):
+        raise ValidationError(
+            {"consent_contact": [_("We need your consent to contact you about your offer.")]}
+        )
+    language = data.get("language") or (get_language() or "it")[:2]
+
+    organisation, organisation_created = registry.resolve_organisation(
+        legal_name=data["legal_name"],
+        kind=data["kind"],
+        tax_code=data.get("tax_code") or "",
+        vat_number=data.get("vat_number") or "",
+        email=email,
+        website=data.get("website") or "",
+        actor=actor,
+        source=source,
+    )
+    contact = _find_or_create_contact(
+        organisation=organisation, email=email, data=data, language=language, actor=actor
+    )
+    registry.give_consent(
+        contact=contact, purpose=Consent.Purpose.CONTACT, source=f"offer_{source}", actor=actor
+    )
+    if data.get("consent_survey"):
+        registry.give_consent(
+            contact=contact, purpose=Consent.Purpose.SURVEY, source=f"offer_{source}", actor=actor
+        )
+
+    quantity = data["quantity"]
+    offer = Offer.objects.create(
+        organisation=organisation,
+        contact=contact,
+        resource_kind=data["resource_kind"],
+        title=" ".join(data["title"].split()),
+        description=data["description"].strip(),
+        quantity=quantity,
+        quantity_open=quantity,
+        unit=data["unit"].strip(),
+        available_from=data.get("available_from"),
+        available_until=data.get("available_until"),
+        allow_logo_use=bool(data.get("allow_logo_use")),
+        allow_press=bool(data.get("allow_press")),
+        allow_social=bool(data.get("allow_social")),
+        need=need,
+        status=Offer.Status.SUBMITTED,
+        language=language,
+        submitted_email=email,
+        idempotency_key=idempotency_key,
+        created_organisation=organisation_created,
+    )
+    if areas:
+        offer.areas.set(areas)
+    if municipi:
+        offer.municipi.set(municipi)
+    if neighbourhoods:
+        offer.neighbourhoods.set(neighbourhoods)
+
+    # A signed-in person offering with one of their verified addresses acts for the
+    # organisation from now on, exactly as if they had verified the address later.
+    if getattr(actor, "is_authenticated", False) and _has_verified_email(actor, email):
+        _attach(user=actor, email=email, offers=[offer])
+
+    log_action(
+        actor=actor,
+        action="stakeholders.offer.submitted",
+        obj=offer,
+        payload={
+            "source": source,
+            "organisation": organisation.pk,
+            "organisation_created": organisation_created,
+            "need": need.pk if need else None,
+            "resource_kind": offer.resource_kind,
+            "quantity": quantity,
+        },
+    )
+    # The hook for the matching engine, and the e-mail with the private tracking link: both
+    # leave through the outbox, so a broker outage delays them but loses nothing.
+    outbox.enqueue(MATCH_OFFER_TASK, offer.pk, dedup_key=f"match-offer-{offer.pk}")
+    outbox.enqueue(CONFIRMATION_TASK, offer.pk, dedup_key=f"offer-confirmation-{offer.pk}")
+    return offer
+
+
+def _find_or_create_contact(
+    *,
+    organisation: Organisation,
+    email: str,
+    data: Mapping[str, Any],
+    language: str,
+    actor: Any,
+) -> ContactPerson:
+    """The organisation's contact with this e-mail, or a new one.
+
+    An existing contact keeps what it has: an anonymous form must not overwrite a known
+    person's name or phone, it only fills what is missing.
+    """
+    contact = (
+        ContactPerson.objects.select_for_update()
+        .filter(organisation=organisation, email__iexact=email)
+        .order_by("pk")
+        .first()
+    )
+    if contact is not None:
+        changed = []
+        for field in ("role", "phone"):
+            value = (data.get(field) or "").strip()
+            if value and not getattr(contact, field):
+                setattr(contact, field, value)
+                changed.append(field)
+        if contact.language != language:
+            contact.language = language
+            changed.append("language")
+        if changed:
+            contact.save(update_fields=changed)
+        return contact
+    contact = ContactPerson.objects.create(
+        organisation=organisation,
+        first_name=data["first_name"].strip(),
+        last_name=data["last_name"].strip(),
+        role=(data.get("role") or "").strip(),
+        email=email,
+        phone=(data.get("phone") or "").strip(),
+        language=language,
+        is_primary=not organisation.contacts.exists(),
+    )
+    log_action(
+        actor=actor,
+        action="stakeholders.contact.created",
+        obj=contact,
+        payload={"organisation": organisation.pk, "source": "offer"},
+    )
+    return contact
+
+
+# --- Following and withdrawing --------------------------------------------------------------
+
+
+def offer_for_tracking_token(token: str) -> Offer | None:
+    """The offer behind a private tracking link, or None (the caller answers 404)."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Offer.objects.select_related("organisation", "contact", "need", "need__department")
+        .prefetch_related("areas", "municipi", "neighbourhoods")
+        .filter(tracking_token=token)
+        .first()
+    )
+
+
+def withdraw_offer(*, offer: Offer, actor: Any, source: str = "my_area") -> Offer:
+    """Withdraw an open offer (its submitter changed their mind); audited.
+
+    Raises ``OfferNotWithdrawable`` when it is already closed.
+    """
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().get(pk=offer.pk)
+        if not offer.is_open:
+            raise OfferNotWithdrawable()
+        previous = offer.status
+        offer.status = Offer.Status.WITHDRAWN
+        offer.withdrawn_at = timezone.now()
+        offer.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        log_action(
+            actor=actor,
+            action="stakeholders.offer.withdrawn",
+            obj=offer,
+            payload={"previous_status": previous, "source": source},
+        )
+    return offer
+
+
+# --- Attaching past offers to an account ----------------------------------------------------
+
+
+def _has_verified_email(user: Any, email: str) -> bool:
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+def _email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+def may_act_for(*, organisation: Organisation, email: str) -> bool:
+    """Whether a verified ``email`` is enough proof to act for ``organisation``.
+
+    Yes when an offer from this address registered the organisation, or when the address
+    is at the organisation's own e-mail domain. Otherwise anyone could type a known
+    company's tax code on the public form and, after verifying their own address, read and
+    edit that company's data: such claims wait for the contact point to confirm them.
+    """
+    if Offer.objects.filter(
+        organisation=organisation, submitted_email__iexact=email, created_organisation=True
+    ).exists():
+        return True
+    domain = _email_domain(email)
+    return bool(
+        domain
+        and organisation.email_domain
+        and organisation.email_domain == domain
+        and not registry.is_public_mail_domain(domain)
+    )
+
+
+def _attach(*, user: Any, email: str, offers: Iterable[Offer]) -> list[Organisation]:
+    joined: list[Organisation] = []
+    pending: list[Organisation] = []
+    seen: set[int] = set()
+    for offer in offers:
+        organisation = offer.organisation
+        if organisation.pk in seen:
+            continue
+        seen.add(organisation.pk)
+        if not may_act_for(organisation=organisation, email=email):
+            if not OrganisationMembership.objects.filter(
+                user=user, organisation=organisation
+            ).exists():
+                pending.append(organisation)
+            continue
+        _membership, created = OrganisationMembership.objects.get_or_create(
+            user=user, organisation=organisation
+        )
+        if created:
+            joined.append(organisation)
+            log_action(
+                actor=user,
+                action="stakeholders.membership.attached",
+                obj=organisation,
+                payload={"user": user.pk, "email_domain": _email_domain(email)},
+            )
+    for organisation in pending:
+        log_action(
+            actor=user,
+            action="stakeholders.membership.claim_pending",
+            obj=organisation,
+            payload={"user": user.pk, "email_domain": _email_domain(email)},
+        )
+    if joined:
+        group, _created = Group.objects.get_or_create(name=roles.STAKEHOLDER)
+        user.groups.add(group)
+        user.__dict__.pop("_contactpoint_roles", None)
+    return joined
+
+
+def attach_offers_to_user(*, user: Any, email: str) -> list[Organisation]:
+    """Link offers submitted with ``email`` to ``user``, once the address is verified.
+
+    The user becomes a member of those offers' organisations (when ``may_act_for`` says
+    the address proves it) and gets the stakeholder role. Returns the organisations
+    joined now; an unverified address attaches nothing.
+    """
+    email = (email or "").strip().lower()
+    if not email or not getattr(user, "pk", None):
+        return []
+    with transaction.atomic():
+        if not _has_verified_email(user, email):
+            return []
+        offers = (
+            Offer.objects.filter(submitted_email__iexact=email)
+            .select_related("organisation")
+            .order_by("created_at", "pk")
+        )
+        return _attach(user=user, email=email, offers=offers)

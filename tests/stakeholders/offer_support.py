@@ -1,0 +1,134 @@
+"""Helpers shared by the offer intake tests: valid form/API data, staff with a second factor."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+from contactpoint import roles
+from needs.models import InterventionArea, Neighbourhood
+from stakeholders.models import ContactPerson, Offer, Organisation
+from tests.factories import (
+    InterventionAreaFactory,
+    NeighbourhoodFactory,
+    UserFactory,
+    valid_vat_number,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache, which outlives a test's transaction."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(name="places")
+def places_fixture() -> dict[str, Any]:
+    """An intervention area, a NIL and its Municipio (import ``places_fixture`` to use)."""
+    area = InterventionAreaFactory(slug="digital-poverty", name="Povertà digitale")
+    other_area = InterventionAreaFactory(slug="stem", name="STEM")
+    nil = NeighbourhoodFactory(nil_id=5001, official_name="ROGOREDO", name="Rogoredo")
+    return {"area": area, "other_area": other_area, "nil": nil, "municipio": nil.municipio}
+
+
+def form_data(places: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    """A complete, valid POST for /offers/new/."""
+    data: dict[str, Any] = {
+        "legal_name": "Rossi Costruzioni S.r.l.",
+        "kind": "company",
+        "tax_code": "",
+        "vat_number": valid_vat_number(7001),
+        "website": "https://www.rossi-costruzioni.it",
+        "first_name": "Maria",
+        "last_name": "Rossi",
+        "role": "CSR manager",
+        "email": "maria.rossi@rossi-costruzioni.it",
+        "phone": "+39 02 1234 5678",
+        "language": "it",
+        "resource_kind": "goods",
+        "title": "30 computer portatili",
+        "description": "Portatili ricondizionati, con garanzia di un anno.",
+        "quantity": "30",
+        "unit": "portatili",
+        "available_from": "2027-01-10",
+        "available_until": "2027-03-31",
+        "allow_logo_use": "on",
+        "consent_contact": "on",
+        "consent_survey": "on",
+        "idempotency_key": "form-key-0123456789abcdef",
+        "homepage": "",
+    }
+    if places:
+        data["areas"] = [str(places["area"].pk)]
+        data["neighbourhoods"] = [str(places["nil"].pk)]
+        data["municipi"] = [str(places["municipio"].pk)]
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def api_payload(places: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    """A complete, valid JSON body for POST /api/v1/offers/."""
+    data: dict[str, Any] = {
+        "legal_name": "Fondazione Bianchi",
+        "kind": "foundation",
+        "tax_code": valid_vat_number(7002),
+        "first_name": "Luca",
+        "last_name": "Bianchi",
+        "email": "luca@fondazione-bianchi.it",
+        "language": "en",
+        "resource_kind": "funding",
+        "title": "Borse di studio STEM",
+        "description": "Dieci borse di studio per studentesse.",
+        "quantity": 10,
+        "unit": "borse",
+        "consent_contact": True,
+    }
+    if places:
+        data["areas"] = [places["area"].slug]
+        data["neighbourhoods"] = [places["nil"].nil_id]
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def counts() -> tuple[int, int, int]:
+    return Offer.objects.count(), Organisation.objects.count(), ContactPerson.objects.count()
+
+
+def _group(role: str | None) -> None:
+    # A transactional test elsewhere may have flushed the groups the migration made.
+    if role:
+        Group.objects.get_or_create(name=role)
+
+
+def staff_user(role: str, email: str | None = None):
+    """City staff with TOTP activated (the middleware sends staff without it to set it up)."""
+    _group(role)
+    user = UserFactory(role=role, **({"email": email} if email else {}))
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def verified_user(email: str, role: str | None = roles.STAKEHOLDER):
+    _group(role)
+    user = UserFactory(email=email, role=role)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def many_areas(n: int) -> list[InterventionArea]:
+    return [InterventionAreaFactory(slug=f"bulk-area-{i}") for i in range(n)]
+
+
+def many_neighbourhoods(n: int) -> list[Neighbourhood]:
+    return [NeighbourhoodFactory(nil_id=6000 + i) for i in range(n)]
+
+
+TRACKING_LINK_RE = re.compile(r"https?://[^\s\"<>]+/offers/track/([A-Za-z0-9_\-]+)/")
