@@ -8,6 +8,7 @@ and exits with a clear message.
 from __future__ import annotations
 
 import logging
+
 import psycopg
 from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler

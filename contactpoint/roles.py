@@ -36,8 +36,8 @@ def role_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
         return set()
     cached = getattr(user, "_contactpoint_roles", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
-        user._contactpoint_roles = cached  # type: ignore[union-attr]
+        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr,attr-defined]
+        user._contactpoint_roles = cached  # type: ignore[union-attr,attr-defined]
     return cached
 
 

