@@ -358,6 +358,9 @@ OFFER_RATE_LIMIT_PER_EMAIL = envint("OFFER_RATE_LIMIT_PER_EMAIL", 5)
 OFFER_RATE_LIMIT_WINDOW = envint("OFFER_RATE_LIMIT_WINDOW", 3600)
 # A new match must get its first contact within this many working days.
 MATCH_FIRST_CONTACT_WORKING_DAYS = envint("MATCH_FIRST_CONTACT_WORKING_DAYS", 3)
+# Matching runs its search as prepared statements; turn off behind a transaction-pooling
+# PgBouncer.
+MATCHING_PREPARED_STATEMENTS = envbool("MATCHING_PREPARED_STATEMENTS", "1")
 # Late first contacts are escalated to the team leads after this many more working days.
 MATCH_SLA_ESCALATION_WORKING_DAYS = envint("MATCH_SLA_ESCALATION_WORKING_DAYS", 2)
 # Browser tests and worker tests fail instead of skipping when a service is missing.

@@ -5,3 +5,43 @@ from django.utils.translation import gettext_lazy as _
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
+
+    def ready(self) -> None:
+        from contactpoint import roles
+
+        # The jobs of the match workflow live next to the notifications they send.
+        from . import notifications  # noqa: F401
+
+        # Account managers work their queue and read colleagues' matches and profiles.
+        roles.grant(
+            roles.ACCOUNT_MANAGER,
+            "matching.view_match",
+            "matching.change_match",
+            "matching.view_accountmanagerprofile",
+            "matching.view_absence",
+            "matching.view_holiday",
+            "matching.view_notification",
+            "matching.view_outreachsuggestion",
+        )
+        # Team leads also reassign, set capacities, areas, availability and absences.
+        roles.grant(
+            roles.TEAM_LEAD,
+            "matching.view_match",
+            "matching.change_match",
+            "matching.view_accountmanagerprofile",
+            "matching.add_accountmanagerprofile",
+            "matching.change_accountmanagerprofile",
+            "matching.view_absence",
+            "matching.add_absence",
+            "matching.change_absence",
+            "matching.delete_absence",
+            "matching.view_holiday",
+            "matching.add_holiday",
+            "matching.change_holiday",
+            "matching.delete_holiday",
+            "matching.view_notification",
+            "matching.view_outreachsuggestion",
+        )
+        # Departments read the matches on their own needs (scoped in the admin queryset).
+        roles.grant(roles.DEPARTMENT, "matching.view_match")
+        # The Mayor's Cabinet sees aggregates on the dashboard, never matches.

@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from needs.models import InterventionArea, Need
-from stakeholders.models import Offer, Organisation
+from needs.models import Department, InterventionArea, Need
+from stakeholders.models import Offer, Organisation, OrganisationMembership
 
 
 class Stage(models.TextChoices):
@@ -59,6 +59,27 @@ class MatchQuerySet(models.QuerySet["Match"]):
         if roles.has_role(user, roles.DEPARTMENT):
             return self.filter(need__department__members=user)
         return self.filter(offer__organisation__memberships__user=user)
+
+    def for_stakeholder(self, user) -> MatchQuerySet:
+        """The matches of the organisations the user acts for (the /my/ area), whoever they are."""
+        if not user.is_authenticated:
+            return self.none()
+        # A subquery rather than a join: a user in two organisations sees no duplicates.
+        return self.filter(
+            offer__organisation_id__in=OrganisationMembership.objects.filter(
+                user_id=user.pk
+            ).values("organisation_id")
+        )
+
+    def for_department_member(self, user) -> MatchQuerySet:
+        """The matches on the needs of the user's departments (the department workspace)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            need__department_id__in=Department.members.through.objects.filter(
+                user_id=user.pk
+            ).values("department_id")
+        )
 
 
 class Match(models.Model):
@@ -141,6 +162,10 @@ class MatchEvent(models.Model):
     to_stage = models.CharField(max_length=24, choices=Stage.choices, blank=True, default="")
     note = models.TextField(_("note"), blank=True, default="", max_length=5000)
     visible_to_stakeholder = models.BooleanField(_("shown to the stakeholder"), default=False)
+    # Details of the step (e.g. previous and new manager, e-mail recipient and subject).
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    # For "contact_email" events: when the e-mail left, so a repeated job sends it only once.
+    email_sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("match event")
@@ -167,6 +192,12 @@ class AccountManagerProfile(models.Model):
         _("capacity"), default=20, help_text=_("Most open matches (weighted by stage) at once.")
     )
     available = models.BooleanField(_("available for new matches"), default=True)
+    language = models.CharField(
+        _("language of notifications"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="it",
+    )
     last_assigned_at = models.DateTimeField(_("last assigned"), null=True, blank=True)
 
     class Meta:

@@ -1,11 +1,571 @@
-"""Matching services. Each takes ids or objects, runs in one transaction, writes the audit."""
+"""Matching services: find and score matches, move quantities between offers and needs.
+
+Each service runs in one transaction and writes the audit trail (``log_action``) in it.
+
+Re-matching is idempotent. ``match_offer``/``match_need`` upsert on the unique pair
+(offer, need), so running them twice creates nothing new; each run also re-scores every
+open match of the offer (or need). The rules for existing matches:
+
+* open matches (proposed ... in delivery) get their score and breakdown updated, nothing
+  else: stage, manager, quantity stay as people left them;
+* a match still "proposed" or "assigned" (nobody has contacted the stakeholder yet) whose
+  need or offer no longer qualifies (need covered, closed or past its date; offer withdrawn,
+  used up or no longer available) is moved to "expired", with a timeline event and an audit
+  entry; later stages are left to the account manager;
+* closed matches (completed, declined, withdrawn, expired) are final: a pair once declined
+  is never proposed again.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
 
-def match_offer_by_id(offer_id: int) -> None:
-    """Hook: called by the ``matching.match_offer`` task for every accepted offer."""
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from contactpoint import outbox
+from contactpoint.audit import log_action
+from needs.models import Need
+from stakeholders.models import Offer
+
+from . import engine, retrieval
+from .models import OPEN_STAGES, Match, OutreachSuggestion, Stage
+
+logger = logging.getLogger(__name__)
+
+# Stages in which a match nobody has worked yet may be expired by re-matching.
+UNWORKED_STAGES = (Stage.PROPOSED, Stage.ASSIGNED)
+# Need statuses that follow coverage (a closed or expired need keeps its status).
+COVERAGE_STATUSES = (
+    Need.Status.PUBLISHED,
+    Need.Status.PARTIALLY_COVERED,
+    Need.Status.COVERED,
+)
 
 
-def match_need_by_id(need_id: int) -> None:
-    """Hook: called by the ``matching.match_need`` task for every published need."""
+class MatchingError(ValueError):
+    """A matching rule refused the action; ``message`` is translatable, ``code`` stable.
+
+    A ``ValueError``: the lifecycle turns it into a field error on "quantity" when an
+    allocation is refused as a match is agreed.
+    """
+
+    def __init__(self, message: Any, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def context() -> engine.Context:
+    now = timezone.now()
+    return engine.Context(
+        today=timezone.localdate(now), now=now, stale_after_days=settings.NEED_STALE_AFTER_DAYS
+    )
+
+
+# --- Finding matches --------------------------------------------------------------------
+
+
+def match_offer_by_id(offer_id: int) -> list[Match]:
+    """Called by the ``matching.match_offer`` task; a deleted offer is quietly skipped."""
+    offer = Offer.objects.filter(pk=offer_id).only("pk", "title").first()
+    if offer is None:
+        return []
+    return match_offer(offer=offer)
+
+
+def match_need_by_id(need_id: int) -> list[Match]:
+    """Called by the ``matching.match_need`` task; a deleted need is quietly skipped."""
+    need = Need.objects.filter(pk=need_id).only("pk", "title").first()
+    if need is None:
+        return []
+    return match_need(need=need)
+
+
+def match_offer(*, offer: Offer, actor: Any = None, route: bool = True) -> list[Match]:
+    """Propose the needs that best fit ``offer`` and re-score its open matches.
+
+    Returns the offer's matches written by this run (new and re-scored), best first. New
+    matches are routed to an account manager in the same transaction (``route=False``
+    leaves them proposed and unassigned: benchmarks and tests of the engine alone).
+    """
+    ctx = context()
+    rows = retrieval.offer_candidates(offer_id=offer.pk, today=ctx.today)
+    return _apply(
+        rows, ctx=ctx, subject=offer, action="matching.offer.matched", actor=actor, route=route
+    )
+
+
+def match_need(*, need: Need, actor: Any = None, route: bool = True) -> list[Match]:
+    """Propose the open offers that best fit ``need``, re-score its open matches and
+    refresh the organisations suggested for outreach."""
+    ctx = context()
+    rows = retrieval.need_candidates(need_id=need.pk, today=ctx.today)
+    matches = _apply(
+        rows, ctx=ctx, subject=need, action="matching.need.matched", actor=actor, route=route
+    )
+    suggest_outreach(need=need, actor=actor)
+    return matches
+
+
+def rescore_open_matches(
+    *,
+    offer: Offer | None = None,
+    need: Need | None = None,
+    matches: Iterable[Match] | None = None,
+    actor: Any = None,
+) -> list[Match]:
+    """Re-score the open matches of an offer or a need (or the given matches) without
+    looking for new ones; unworked matches that no longer qualify expire."""
+    queryset = Match.objects.open()
+    if offer is not None:
+        queryset = queryset.filter(offer=offer)
+    if need is not None:
+        queryset = queryset.filter(need=need)
+    if matches is not None:
+        queryset = queryset.filter(pk__in=[m.pk for m in matches])
+    elif offer is None and need is None:
+        raise ValueError("rescore_open_matches needs an offer, a need or matches")
+    ids = list(queryset.values_list("pk", flat=True))
+    if not ids:
+        return []
+    ctx = context()
+    rows = retrieval.pair_candidates(match_ids=ids, today=ctx.today)
+    subject = offer or need
+    return _apply(
+        rows,
+        ctx=ctx,
+        subject=subject,
+        action=f"matching.{subject._meta.model_name if subject else 'match'}.rescored",
+        actor=actor,
+        propose_new=False,
+    )
+
+
+def rematch_offers(
+    *, offer_ids: Sequence[int] | None = None, actor: Any = None, route: bool = True
+) -> int:
+    """Re-match the given offers (default: every open offer with quantity left), one
+    transaction per offer so a long run holds no lock for long. Returns how many ran."""
+    if offer_ids is None:
+        offer_ids = list(
+            Offer.objects.open()
+            .filter(quantity_open__gt=0)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    count = 0
+    for start in range(0, len(offer_ids), 500):
+        chunk = Offer.objects.filter(pk__in=offer_ids[start : start + 500]).only("pk", "title")
+        for offer in chunk.order_by("pk"):
+            match_offer(offer=offer, actor=actor, route=route)
+            count += 1
+    return count
+
+
+def _apply(
+    rows: list[retrieval.Row],
+    *,
+    ctx: engine.Context,
+    subject: Any,
+    action: str,
+    actor: Any,
+    propose_new: bool = True,
+    route: bool = True,
+) -> list[Match]:
+    """Turn retrieved rows into writes: new matches, re-scored ones, expired ones."""
+    # A closed pair is final; everything else is scored.
+    live = [row for row in rows if not row.has_closed_match]
+    to_write: dict[tuple[int, int], tuple[engine.Candidate, engine.Score]] = {}
+    to_expire: list[retrieval.Row] = []
+
+    scored: list[tuple[engine.Candidate, engine.Score]] = []
+    for row in live:
+        if row.has_open_match and not row.qualifies and row.match_stage in UNWORKED_STAGES:
+            to_expire.append(row)
+            continue
+        if not row.has_open_match and not (propose_new and row.qualifies):
+            continue
+        c = row.candidate
+        result = engine.score(c, ctx)
+        if row.has_open_match:
+            to_write[(c.offer_id, c.need_id)] = (c, result)
+        if row.qualifies:
+            scored.append((c, result))
+
+    if propose_new:
+        # The best pairs, counting the open matches: a second run proposes nothing new.
+        for candidate, result in engine.best(scored):
+            to_write.setdefault((candidate.offer_id, candidate.need_id), (candidate, result))
+
+    if not to_write and not to_expire:
+        return []
+
+    with transaction.atomic():
+        matches = _upsert(
+            sorted(to_write.values(), key=lambda item: (item[0].offer_id, item[0].need_id))
+        )
+        # When and why each match was proposed is in the audit entry below and in the
+        # match itself (created, score breakdown); the timeline starts with its routing.
+        new = [m for m in matches if m.inserted]  # type: ignore[attr-defined]
+        if route:
+            routed = {m.pk: m for m in _route_new_matches(new)}
+            matches = [routed.get(m.pk, m) for m in matches]
+        expired = _expire(to_expire, actor=actor)
+        log_action(
+            actor=actor,
+            action=action,
+            obj=subject,
+            payload={
+                "created": sorted(m.pk for m in new),
+                "rescored": len(matches) - len(new),
+                "expired": expired,
+            },
+        )
+    matches.sort(key=lambda m: (-m.score, -m.pk))
+    return matches
+
+
+# Per-row values of a new match; every other column gets its model default.
+_ROW_COLUMNS = ("offer_id", "need_id", "score", "score_parts", "quantity")
+_NOW_COLUMNS = ("created_at", "updated_at", "stage_changed_at")
+
+
+@cache
+def _upsert_sql() -> tuple[str, tuple[str, ...]]:
+    """The upsert statement, built from the model so a field added later (with a default)
+    needs no change here, and the columns it returns, in order."""
+    table = Match._meta.db_table
+    fields = [f for f in Match._meta.concrete_fields if not f.primary_key]
+    columns, values = [], []
+    for field in fields:
+        columns.append(connection.ops.quote_name(field.column))
+        if field.attname in _ROW_COLUMNS:
+            values.append(f"t.{field.attname}")
+        elif field.attname in _NOW_COLUMNS:
+            values.append("%(now)s")
+        else:
+            # Typed: a NULL parameter in a SELECT list would otherwise be text.
+            values.append(f"%(default_{field.attname})s::{field.db_type(connection)}")
+    returned = tuple(f.attname for f in Match._meta.concrete_fields)
+    returning = ", ".join(
+        f"{table}.{connection.ops.quote_name(f.column)}" for f in Match._meta.concrete_fields
+    )
+    sql = f"""
+        INSERT INTO {table} ({", ".join(columns)})
+        SELECT {", ".join(values)}
+        FROM jsonb_to_recordset(%(rows)s::jsonb)
+             AS t(offer_id bigint, need_id bigint, score float8, score_parts jsonb,
+                  quantity integer)
+        ORDER BY t.offer_id, t.need_id
+        ON CONFLICT (offer_id, need_id) DO UPDATE
+           SET score = EXCLUDED.score, score_parts = EXCLUDED.score_parts,
+               updated_at = EXCLUDED.updated_at
+         WHERE {table}.stage = ANY(%(open_stages)s::text[])
+        RETURNING {returning}, (xmax = 0) AS inserted"""  # noqa: S608 (names from _meta)
+    return sql, returned
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    return {
+        f"default_{field.attname}": field.get_db_prep_save(field.get_default(), connection)
+        for field in Match._meta.concrete_fields
+        if not field.primary_key
+        and field.attname not in _ROW_COLUMNS
+        and field.attname not in _NOW_COLUMNS
+    }
+
+
+def _upsert(items: list[tuple[engine.Candidate, engine.Score]]) -> list[Match]:
+    """One INSERT ... ON CONFLICT for all pairs (a prepared statement: its shape never
+    changes); returns the rows as matches with ``inserted`` set.
+
+    Existing rows only get the new score (and only while open): stage, manager and
+    quantity belong to the people working the match.
+    """
+    if not items:
+        return []
+    sql, returned = _upsert_sql()
+    # All the rows in one JSON document: one parameter, nothing escaped element by element.
+    rows = [
+        {
+            "offer_id": c.offer_id,
+            "need_id": c.need_id,
+            "score": s.total,
+            "score_parts": s.as_json(),
+            "quantity": max(0, min(c.offer_quantity_open, c.need_quantity_open)),
+        }
+        for c, s in items
+    ]
+    params = {
+        "now": timezone.now(),
+        "rows": json.dumps(rows, separators=(",", ":")),
+        "open_stages": [str(s) for s in OPEN_STAGES],
+        **_defaults(),
+    }
+    matches = []
+    for row in retrieval.fetchall(sql, params):
+        match = Match.from_db(connection.alias, returned, row[:-1])
+        match.inserted = row[-1]  # type: ignore[attr-defined]
+        matches.append(match)
+    return matches
+
+
+def _expire(rows: list[retrieval.Row], *, actor: Any) -> list[int]:
+    """Move unworked matches whose pair no longer qualifies to "expired".
+
+    Goes through the lifecycle (``matching.lifecycle.transition``: timeline event, audit,
+    offer status, the manager's digest). Each match is locked and checked
+    again first: one that somebody has started working meanwhile is left alone.
+    """
+    if not rows:
+        return []
+    from .lifecycle import transition  # lifecycle imports services: import at call time
+
+    note = gettext("Expired by re-matching: the need or the offer no longer qualifies.")
+    expired = []
+    for row in sorted(rows, key=lambda r: r.match_id or 0):
+        if row.match_id is None:
+            continue
+        match = Match.objects.select_for_update().filter(pk=row.match_id).first()
+        if match is None or match.stage not in UNWORKED_STAGES:
+            continue
+        transition(match=match, to_stage=Stage.EXPIRED, actor=None, note=note)
+        expired.append(match.pk)
+    return expired
+
+
+def _route_new_matches(matches: Sequence[Match]) -> list[Match]:
+    """Send each new match to an account manager (``matching.routing.route_match``).
+
+    Runs inside the matching transaction, so a routing failure rolls the run back and the
+    task retries it whole.
+    """
+    from .routing import route_match  # routing -> lifecycle -> services: import at call time
+
+    routed = []
+    for match in matches:
+        result = route_match(match=match, actor=None)
+        if isinstance(result, Match):
+            # What callers use to tell new matches from re-scored ones.
+            result.inserted = True  # type: ignore[attr-defined]
+            match = result
+        routed.append(match)
+    return routed
+
+
+# --- Outreach ---------------------------------------------------------------------------
+
+
+def suggest_outreach(*, need: Need, actor: Any = None) -> list[OutreachSuggestion]:
+    """Suggest the organisations whose stated interests fit ``need`` (idempotent).
+
+    The suggestions are replaced by the current best ones: an organisation that no longer
+    fits (or has since offered something matched to the need) drops out, and a need that is
+    no longer open keeps none.
+    """
+    ctx = context()
+    target = retrieval.outreach_candidates(need_id=need.pk, today=ctx.today)
+    if target is None:
+        return []
+    scored = sorted(
+        ((c, *engine.outreach_score(c)) for c in target.candidates),
+        key=lambda item: (-item[1], item[0].organisation_id),
+    )[: engine.LIMITS.outreach_keep]
+    keep_ids = [c.organisation_id for c, _score, _reason in scored]
+    with transaction.atomic():
+        stale = OutreachSuggestion.objects.filter(need_id=need.pk).exclude(
+            organisation_id__in=keep_ids
+        )
+        removed, _detail = stale.delete()
+        suggestions = OutreachSuggestion.objects.bulk_create(
+            [
+                OutreachSuggestion(
+                    need_id=need.pk, organisation_id=c.organisation_id, score=score, reason=reason
+                )
+                for c, score, reason in scored
+            ],
+            update_conflicts=True,
+            unique_fields=["need", "organisation"],
+            update_fields=["score", "reason"],
+        )
+        if suggestions or removed:
+            log_action(
+                actor=actor,
+                action="matching.need.outreach_suggested",
+                obj=need,
+                payload={"organisations": keep_ids, "removed": removed},
+            )
+    return suggestions
+
+
+# --- Quantities -------------------------------------------------------------------------
+
+
+def _coverage_status(need: Need) -> str:
+    if need.status not in COVERAGE_STATUSES:
+        return need.status
+    if need.quantity_open == 0:
+        return Need.Status.COVERED
+    if need.quantity_open < need.quantity:
+        return Need.Status.PARTIALLY_COVERED
+    return Need.Status.PUBLISHED
+
+
+def _lock(match: Match) -> tuple[Match, Need, Offer]:
+    """Lock the match, then its need, then its offer: always in this order, so two
+    transactions working on the same rows queue up instead of deadlocking."""
+    locked = Match.objects.select_for_update().get(pk=match.pk)
+    need = Need.objects.select_for_update().get(pk=locked.need_id)
+    offer = Offer.objects.select_for_update().get(pk=locked.offer_id)
+    locked.need, locked.offer = need, offer
+    return locked, need, offer
+
+
+def _sync(target: Match, source: Match) -> None:
+    for name in ("quantity", "allocated", "updated_at"):
+        setattr(target, name, getattr(source, name))
+
+
+def allocate(*, match: Match, quantity: int | None = None, actor: Any) -> Match:
+    """Take ``quantity`` (default: the match's quantity) from both the offer's and the
+    need's open quantity, and update the need's coverage status, in one transaction.
+
+    Row locks make two concurrent allocations over the last units queue up: the second
+    finds the quantity gone and is refused, so a need is never over-covered.
+    """
+    with transaction.atomic():
+        locked, need, offer = _lock(match)
+        if locked.allocated:
+            raise MatchingError(
+                _("The quantity of this match has already been allocated."), "already_allocated"
+            )
+        wanted = locked.quantity if quantity is None else quantity
+        if wanted < 1:
+            raise MatchingError(_("The quantity must be at least 1."), "quantity_too_small")
+        if wanted > need.quantity_open:
+            raise MatchingError(
+                _("The need has only %(open)d %(unit)s still open; %(wanted)d cannot be allocated.")
+                % {"open": need.quantity_open, "unit": need.unit, "wanted": wanted},
+                "need_over_allocated",
+            )
+        if wanted > offer.quantity_open:
+            raise MatchingError(
+                _("The offer has only %(open)d %(unit)s left; %(wanted)d cannot be allocated.")
+                % {"open": offer.quantity_open, "unit": offer.unit, "wanted": wanted},
+                "offer_over_allocated",
+            )
+        need_before = need.status
+        need.quantity_open -= wanted
+        need.status = _coverage_status(need)
+        need.save(update_fields=["quantity_open", "status", "updated_at"])
+        offer.quantity_open -= wanted
+        offer.save(update_fields=["quantity_open", "updated_at"])
+        locked.quantity = wanted
+        locked.allocated = True
+        locked.save(update_fields=["quantity", "allocated", "updated_at"])
+        log_action(
+            actor=actor,
+            action="matching.match.allocated",
+            obj=locked,
+            payload={
+                "quantity": wanted,
+                "need_open": need.quantity_open,
+                "offer_open": offer.quantity_open,
+                "need_status": [need_before, need.status],
+            },
+        )
+        _rematch_after_quantity_change(offer=offer, need=need)
+    _sync(match, locked)
+    return match
+
+
+def release(*, match: Match, actor: Any) -> Match:
+    """Give an allocated match's quantity back to its offer and need (the match was
+    declined or withdrawn after being agreed). Releasing twice changes nothing."""
+    with transaction.atomic():
+        locked, need, offer = _lock(match)
+        if not locked.allocated:
+            _sync(match, locked)
+            return match
+        # The department or the stakeholder may have lowered the total meanwhile.
+        need_back = min(locked.quantity, need.quantity - need.quantity_open)
+        offer_back = min(locked.quantity, offer.quantity - offer.quantity_open)
+        need_before = need.status
+        need.quantity_open += need_back
+        need.status = _coverage_status(need)
+        need.save(update_fields=["quantity_open", "status", "updated_at"])
+        offer.quantity_open += offer_back
+        offer.save(update_fields=["quantity_open", "updated_at"])
+        locked.allocated = False
+        locked.save(update_fields=["allocated", "updated_at"])
+        log_action(
+            actor=actor,
+            action="matching.match.released",
+            obj=locked,
+            payload={
+                "quantity": locked.quantity,
+                "need_open": need.quantity_open,
+                "offer_open": offer.quantity_open,
+                "need_status": [need_before, need.status],
+            },
+        )
+        _rematch_after_quantity_change(offer=offer, need=need)
+    _sync(match, locked)
+    return match
+
+
+def split_quantity(*, match: Match, quantity: int, actor: Any) -> Match:
+    """Set how much of the offer this match proposes to move to the need (a split): at
+    least 1 and at most what both the offer and the need still have open."""
+    with transaction.atomic():
+        locked, need, offer = _lock(match)
+        if locked.allocated:
+            raise MatchingError(
+                _("The quantity of this match has already been allocated; release it first."),
+                "already_allocated",
+            )
+        if not locked.is_open:
+            raise MatchingError(_("This match is closed."), "closed")
+        if quantity < 1:
+            raise MatchingError(_("The quantity must be at least 1."), "quantity_too_small")
+        most = min(need.quantity_open, offer.quantity_open)
+        if quantity > most:
+            raise MatchingError(
+                _(
+                    "At most %(most)d can be proposed: what both the offer and the need "
+                    "still have open."
+                )
+                % {"most": most},
+                "quantity_too_large",
+            )
+        before = locked.quantity
+        locked.quantity = quantity
+        locked.save(update_fields=["quantity", "updated_at"])
+        log_action(
+            actor=actor,
+            action="matching.match.quantity_set",
+            obj=locked,
+            payload={"from": before, "to": quantity},
+        )
+    _sync(match, locked)
+    return match
+
+
+def _rematch_after_quantity_change(*, offer: Offer, need: Need) -> None:
+    """Coverage changed: re-match both sides after the commit (their other unworked
+    matches may no longer qualify, and quantity fit changed). Coalesced while pending."""
+    # The same dedup keys as the needs and offers apps use for these tasks.
+    outbox.enqueue("matching.match_need", need.pk, dedup_key=f"match-need-{need.pk}")
+    outbox.enqueue("matching.match_offer", offer.pk, dedup_key=f"match-offer-{offer.pk}")

@@ -17,3 +17,13 @@ def match_need(need_id: int) -> None:
     from . import services
 
     services.match_need_by_id(need_id)
+
+
+@shared_task(name="matching.rematch_offers", time_limit=3600, soft_time_limit=3500)
+def rematch_offers(offer_ids: list[int] | None = None) -> int:
+    """Re-match many offers (default: every open offer with quantity left), e.g. after the
+    weights changed or reference data was reloaded. Idempotent: a second run creates
+    nothing new."""
+    from . import services
+
+    return services.rematch_offers(offer_ids=offer_ids)

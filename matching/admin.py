@@ -1,0 +1,753 @@
+"""The account managers' work area: match queues, a match's full story, and its actions.
+
+The match change page is read-only; every change goes through an action (advance,
+decline, reassign, hand over, split, contact) that calls one service in ``lifecycle``.
+Actions are for the assigned manager and team leads; other managers read, departments
+read the matches on their own needs, and nobody else gets in.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from . import emails, forms, lifecycle, routing, sla
+from .models import (
+    OPEN_STAGES,
+    Absence,
+    AccountManagerProfile,
+    Holiday,
+    Match,
+    Notification,
+    OutreachSuggestion,
+    Stage,
+)
+
+# --- Queue filters -------------------------------------------------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """My queue (default for managers), Unassigned (team leads), All."""
+
+    title = _("queue")
+    parameter_name = "queue"
+    MINE, UNASSIGNED, ALL = "mine", "unassigned", "all"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        choices: list[tuple[str, Any]] = []
+        if lifecycle.is_match_staff(request.user):
+            choices.append((self.MINE, _("My queue")))
+        if lifecycle.is_team_lead(request.user):
+            choices.append((self.UNASSIGNED, _("Unassigned")))
+        choices.append((self.ALL, _("All")))
+        return choices
+
+    def current(self, request: HttpRequest) -> str:
+        value = self.value()
+        if value in (self.MINE, self.UNASSIGNED, self.ALL):
+            return value
+        return self.MINE if lifecycle.is_match_staff(request.user) else self.ALL
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        self._current = self.current(request)
+        if self._current == self.MINE:
+            queryset = queryset.filter(manager=request.user)
+            # The queue is the work still open, unless a stage is asked for explicitly.
+            if not request.GET.get("stage__exact"):
+                queryset = queryset.filter(stage__in=OPEN_STAGES)
+            return queryset
+        if self._current == self.UNASSIGNED:
+            return queryset.filter(manager__isnull=True, stage__in=OPEN_STAGES)
+        return queryset
+
+    def choices(self, changelist: Any):
+        current = getattr(self, "_current", None) or self.value() or self.MINE
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class SlaFilter(admin.SimpleListFilter):
+    title = _("first contact")
+    parameter_name = "sla"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            (sla.SlaState.LATE, sla.SLA_LABELS[sla.SlaState.LATE]),
+            (sla.SlaState.DUE_TODAY, sla.SLA_LABELS[sla.SlaState.DUE_TODAY]),
+            (sla.SlaState.ON_TIME, sla.SLA_LABELS[sla.SlaState.ON_TIME]),
+            (sla.SlaState.CONTACTED, sla.SLA_LABELS[sla.SlaState.CONTACTED]),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        today = timezone.localdate()
+        waiting = Q(
+            stage__in=(Stage.PROPOSED, Stage.ASSIGNED),
+            contacted_at__isnull=True,
+            first_contact_due__isnull=False,
+        )
+        value = self.value()
+        if value == sla.SlaState.LATE:
+            return queryset.filter(waiting, first_contact_due__lt=today)
+        if value == sla.SlaState.DUE_TODAY:
+            return queryset.filter(waiting, first_contact_due=today)
+        if value == sla.SlaState.ON_TIME:
+            return queryset.filter(waiting, first_contact_due__gt=today)
+        if value == sla.SlaState.CONTACTED:
+            return queryset.filter(stage__in=OPEN_STAGES).exclude(
+                stage__in=(Stage.PROPOSED, Stage.ASSIGNED)
+            )
+        return queryset
+
+
+def sla_rank(today):
+    """Late first, then due today, on time, other open matches, closed ones last."""
+    waiting = Q(stage__in=(Stage.PROPOSED, Stage.ASSIGNED), contacted_at__isnull=True)
+    return Case(
+        When(waiting & Q(first_contact_due__lt=today), then=Value(0)),
+        When(waiting & Q(first_contact_due=today), then=Value(1)),
+        When(stage__in=OPEN_STAGES, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+
+
+# --- Matches -------------------------------------------------------------------------------
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = (
+        "need_column",
+        "offer_column",
+        "score_column",
+        "stage_column",
+        "age_column",
+        "sla_column",
+        "manager_column",
+        "reason_column",
+    )
+    list_display_links = ("need_column",)
+    list_filter = (
+        QueueFilter,
+        "stage",
+        SlaFilter,
+        ("need__area", admin.RelatedOnlyFieldListFilter),
+        ("manager", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("need__title", "offer__title", "offer__organisation__legal_name")
+    list_select_related = ("need__area", "need__department", "offer__organisation", "manager")
+    list_per_page = 50
+    # No "N of M" count over the whole table: one query less on every page of the queue.
+    show_full_result_count = False
+    fields = (
+        "need",
+        "offer",
+        "organisation",
+        "stage",
+        "quantity",
+        "allocated",
+        "score_column",
+        "manager",
+        "assigned_at",
+        "first_contact_due",
+        "contacted_at",
+        "created_at",
+        "stage_changed_at",
+    )
+    readonly_fields = fields
+    change_form_template = "admin/matching/match/change_form.html"
+
+    class Media:
+        css = {"all": ("css/matching-admin.css",)}
+
+    # The record is changed only through the actions below, never by editing its fields.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            Match.objects.visible_to(request.user)
+            .select_related(*self.list_select_related)
+            .annotate(sla_rank=sla_rank(timezone.localdate()))
+        )
+
+    def get_ordering(self, request: HttpRequest):
+        return ("sla_rank", "first_contact_due", "-score", "-id")
+
+    @admin.display(description=_("need"), ordering="need__title")
+    def need_column(self, obj: Match) -> str:
+        return obj.need.title
+
+    @admin.display(
+        description=_("offer / organisation"), ordering="offer__organisation__legal_name"
+    )
+    def offer_column(self, obj: Match) -> str:
+        return format_html(
+            '<strong>{}</strong><br><span class="cp-muted">{}</span>',
+            obj.offer.organisation.legal_name,
+            obj.offer.title,
+        )
+
+    @admin.display(description=_("score"), ordering="score")
+    def score_column(self, obj: Match) -> str:
+        return f"{obj.score:.2f}"
+
+    @admin.display(description=_("stage"), ordering="stage")
+    def stage_column(self, obj: Match) -> str:
+        return format_html(
+            '<span class="cp-stage cp-stage--{}">{}</span>', obj.stage, obj.get_stage_display()
+        )
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age_column(self, obj: Match) -> str:
+        days = (timezone.now() - obj.created_at) // timedelta(days=1)
+        if days < 1:
+            return gettext("today")
+        return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
+
+    @admin.display(description=_("first contact"), ordering="first_contact_due")
+    def sla_column(self, obj: Match) -> str:
+        state = sla.sla_state(obj)
+        label = sla.SLA_LABELS[state]
+        if state in (sla.SlaState.ON_TIME, sla.SlaState.DUE_TODAY, sla.SlaState.LATE):
+            due = obj.first_contact_due.strftime("%d/%m/%Y") if obj.first_contact_due else ""
+            return format_html(
+                '<span class="cp-sla cp-sla--{}">{}</span> <span class="cp-muted">{}</span>',
+                state,
+                label,
+                due,
+            )
+        return format_html('<span class="cp-sla cp-sla--{}">{}</span>', state, label)
+
+    @admin.display(description=_("account manager"), ordering="manager__last_name")
+    def manager_column(self, obj: Match) -> str:
+        if obj.manager is None:
+            return format_html('<span class="cp-sla cp-sla--late">{}</span>', gettext("Unassigned"))
+        return obj.manager.get_full_name() or obj.manager.email
+
+    @admin.display(description=_("routing"))
+    def reason_column(self, obj: Match) -> str:
+        rule = (obj.routing_reason or {}).get("rule", "")
+        return str(routing.RULE_LABELS.get(rule, rule))
+
+    @admin.display(description=_("organisation"))
+    def organisation(self, obj: Match) -> str:
+        return obj.offer.organisation.legal_name
+
+    # --- The change page: why, who, history, timeline, and the actions ---------------------
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        match = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if match is not None:
+            context.update(self.match_context(request, match))
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def match_context(self, request: HttpRequest, match: Match) -> dict[str, Any]:
+        user = request.user
+        staff = lifecycle.is_match_staff(user)
+        may_act = staff and lifecycle.can_act(user, match)
+        context: dict[str, Any] = {
+            "match": match,
+            "is_match_staff": staff,
+            "may_act": may_act,
+            "sla_state": sla.sla_state(match),
+            "sla_label": sla.SLA_LABELS[sla.sla_state(match)],
+            "score_rows": score_rows(match.score_parts),
+            "timeline": timeline_rows(match, public_only=not staff),
+        }
+        if staff:
+            organisation = match.offer.organisation
+            context.update(
+                {
+                    "routing_text": routing.describe_reason(match.routing_reason),
+                    "routing_candidates": routing.candidate_rows(match.routing_reason),
+                    "routing_rule": (match.routing_reason or {}).get("rule", ""),
+                    "organisation": organisation,
+                    "organisation_url": _admin_url(
+                        "admin:stakeholders_organisation_change", organisation.pk
+                    ),
+                    "interactions": list(
+                        organisation.interactions.select_related("staff").order_by("-date", "-id")[
+                            :5
+                        ]
+                    ),
+                    "previous_matches": list(
+                        Match.objects.filter(offer__organisation=organisation)
+                        .exclude(pk=match.pk)
+                        .select_related("need", "offer", "manager")
+                        .order_by("-created_at")[:10]
+                    ),
+                }
+            )
+        if may_act:
+            targets = lifecycle.targets_for(user, match)
+            next_stage = lifecycle.NEXT_STAGE.get(match.stage)
+            context.update(
+                {
+                    "next_stage": next_stage if next_stage in targets else None,
+                    "next_stage_label": Stage(next_stage).label if next_stage else "",
+                    "transition_form": forms.TransitionForm(match=match, user=user),
+                    "reassign_form": forms.ReassignForm(match=match)
+                    if lifecycle.is_team_lead(user)
+                    else None,
+                    "hand_over_form": forms.HandOverForm(match=match)
+                    if match.manager_id is not None
+                    else None,
+                    "split_form": forms.SplitForm(match=match)
+                    if match.is_open and not match.allocated
+                    else None,
+                }
+            )
+        return context
+
+    # --- Action pages ---------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/transition/",
+                wrap(self.transition_view),
+                name="{}_{}_transition".format(*info),
+            ),
+            path(
+                "<path:object_id>/reassign/",
+                wrap(self.reassign_view),
+                name="{}_{}_reassign".format(*info),
+            ),
+            path(
+                "<path:object_id>/hand-over/",
+                wrap(self.hand_over_view),
+                name="{}_{}_hand_over".format(*info),
+            ),
+            path(
+                "<path:object_id>/split/",
+                wrap(self.split_view),
+                name="{}_{}_split".format(*info),
+            ),
+            path(
+                "<path:object_id>/contact/",
+                wrap(self.contact_view),
+                name="{}_{}_contact".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _action_match(self, request: HttpRequest, object_id: str) -> Match:
+        """The match if the user may see it (else 404); acting rights are checked apart."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(
+            Match.objects.visible_to(request.user).select_related(
+                "need__area", "need__department", "offer__organisation", "offer__contact", "manager"
+            ),
+            pk=object_id,
+        )
+
+    def _render_action(
+        self,
+        request: HttpRequest,
+        match: Match,
+        *,
+        title: str,
+        form: Any = None,
+        status: int = 200,
+        template: str = "admin/matching/match/action.html",
+        **extra: Any,
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "match": match,
+            "original": match,
+            "form": form,
+            "change_url": reverse("admin:matching_match_change", args=[match.pk]),
+            **extra,
+        }
+        return TemplateResponse(request, template, context, status=status)
+
+    def _refuse(self, request: HttpRequest, match: Match, message: Any) -> TemplateResponse:
+        messages.error(request, message)
+        return self._render_action(request, match, title=gettext("Not allowed"), status=403)
+
+    def _done(self, request: HttpRequest, match: Match, message: str) -> HttpResponseRedirect:
+        messages.success(request, message)
+        return HttpResponseRedirect(reverse("admin:matching_match_change", args=[match.pk]))
+
+    def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        match = self._action_match(request, object_id)
+        title = gettext("Change the stage")
+        if not lifecycle.can_act(request.user, match):
+            return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
+        form = forms.TransitionForm(
+            request.POST if request.method == "POST" else None, match=match, user=request.user
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                lifecycle.transition(
+                    match=match,
+                    to_stage=form.cleaned_data["to_stage"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except lifecycle.NotPermitted as exc:
+                return self._refuse(request, match, exc.message)
+            except lifecycle.MatchError as exc:
+                form.add_error(_form_field(form, exc.field, "to_stage"), exc.message)
+            else:
+                match.refresh_from_db()
+                return self._done(
+                    request,
+                    match,
+                    gettext("The match is now “%(stage)s”.") % {"stage": match.get_stage_display()},
+                )
+        status = 400 if request.method == "POST" else 200
+        return self._render_action(request, match, title=title, form=form, status=status)
+
+    def reassign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        match = self._action_match(request, object_id)
+        if not lifecycle.is_team_lead(request.user):
+            return self._refuse(request, match, gettext("Only a team lead can reassign a match."))
+        form = forms.ReassignForm(request.POST if request.method == "POST" else None, match=match)
+        if request.method == "POST" and form.is_valid():
+            try:
+                lifecycle.reassign(
+                    match=match,
+                    manager=form.cleaned_data["manager"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except lifecycle.NotPermitted as exc:
+                return self._refuse(request, match, exc.message)
+            except lifecycle.MatchError as exc:
+                form.add_error(_form_field(form, exc.field, "manager"), exc.message)
+            else:
+                return self._done(request, match, gettext("The match has been reassigned."))
+        status = 400 if request.method == "POST" else 200
+        return self._render_action(
+            request, match, title=gettext("Reassign the match"), form=form, status=status
+        )
+
+    def hand_over_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        match = self._action_match(request, object_id)
+        if not lifecycle.can_act(request.user, match):
+            return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
+        form = forms.HandOverForm(request.POST if request.method == "POST" else None, match=match)
+        if request.method == "POST" and form.is_valid():
+            try:
+                lifecycle.hand_over(
+                    match=match,
+                    manager=form.cleaned_data["manager"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except lifecycle.NotPermitted as exc:
+                return self._refuse(request, match, exc.message)
+            except lifecycle.MatchError as exc:
+                form.add_error(_form_field(form, exc.field, "manager"), exc.message)
+            else:
+                return self._done(request, match, gettext("The match has been handed over."))
+        status = 400 if request.method == "POST" else 200
+        return self._render_action(
+            request, match, title=gettext("Hand the match over"), form=form, status=status
+        )
+
+    def split_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        match = self._action_match(request, object_id)
+        if not lifecycle.can_act(request.user, match):
+            return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
+        form = forms.SplitForm(request.POST if request.method == "POST" else None, match=match)
+        if request.method == "POST" and form.is_valid():
+            try:
+                lifecycle.split_quantity(
+                    match=match, quantity=form.cleaned_data["quantity"], actor=request.user
+                )
+            except lifecycle.NotPermitted as exc:
+                return self._refuse(request, match, exc.message)
+            except lifecycle.MatchError as exc:
+                form.add_error(_form_field(form, exc.field, "quantity"), exc.message)
+            else:
+                return self._done(request, match, gettext("The quantity has been split."))
+        status = 400 if request.method == "POST" else 200
+        return self._render_action(
+            request, match, title=gettext("Split the quantity"), form=form, status=status
+        )
+
+    def contact_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Write to the stakeholder: a draft in their language, a preview, then send."""
+        match = self._action_match(request, object_id)
+        if not lifecycle.can_act(request.user, match):
+            return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
+        recipient = emails.stakeholder_recipient(match.offer)
+        title = gettext("Contact the stakeholder")
+        template = "admin/matching/match/contact.html"
+        if recipient is None:
+            messages.error(request, gettext("The offer has no e-mail address to write to."))
+            return self._render_action(request, match, title=title, template=template, status=400)
+        if request.method != "POST":
+            subject, body = emails.contact_draft(
+                match=match, sender=request.user, recipient=recipient
+            )
+            form = forms.ContactForm(initial={"subject": subject, "body": body})
+            return self._render_action(
+                request, match, title=title, form=form, template=template, recipient=recipient
+            )
+        form = forms.ContactForm(request.POST)
+        action = request.POST.get("action")
+        if action not in ("preview", "send"):  # "edit": back to the form, text kept
+            return self._render_action(
+                request, match, title=title, form=form, template=template, recipient=recipient
+            )
+        if form.is_valid() and action == "preview":
+            return self._render_action(
+                request,
+                match,
+                title=title,
+                form=form,
+                template=template,
+                recipient=recipient,
+                preview=form.cleaned_data,
+            )
+        if form.is_valid():
+            try:
+                lifecycle.contact_stakeholder(
+                    match=match,
+                    actor=request.user,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                )
+            except lifecycle.NotPermitted as exc:
+                return self._refuse(request, match, exc.message)
+            except lifecycle.MatchError as exc:
+                form.add_error(_form_field(form, exc.field, "body"), exc.message)
+            else:
+                return self._done(
+                    request,
+                    match,
+                    gettext("The e-mail to %(email)s is on its way.") % {"email": recipient.email},
+                )
+        return self._render_action(
+            request,
+            match,
+            title=title,
+            form=form,
+            template=template,
+            recipient=recipient,
+            status=400,
+        )
+
+
+def timeline_rows(match: Match, *, public_only: bool) -> list[dict[str, Any]]:
+    events = match.events.select_related("actor").order_by("created_at", "id")
+    if public_only:
+        events = events.filter(visible_to_stakeholder=True)
+    return [{"event": event, "title": lifecycle.describe_event(event)} for event in events]
+
+
+def _form_field(form: Any, field: str | None, default: str) -> str | None:
+    if field in form.fields:
+        return field
+    return default if default in form.fields else None
+
+
+def _admin_url(name: str, pk: Any) -> str:
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def score_rows(score_parts: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The score breakdown as rows (label, reason, value, contribution): the engine's own
+    explanation when it offers one, else the stored parts as they are."""
+    parts = score_parts or {}
+    try:
+        from . import engine
+    except ImportError:
+        engine = None  # type: ignore[assignment]
+    try:
+        if engine is not None and hasattr(engine, "describe"):
+            return [
+                {
+                    "label": row["label"],
+                    "reason": row.get("reason", ""),
+                    "value": _number(row.get("value")),
+                    "contribution": _number(row.get("contribution")),
+                }
+                for row in engine.describe(parts)
+            ]
+        if engine is not None and hasattr(engine, "explain"):
+            return [
+                {"label": label, "reason": "", "value": _number(value), "contribution": _number(c)}
+                for label, value, c in engine.explain(parts)
+            ]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass  # a breakdown the engine cannot read (older format): show it raw
+    return [
+        {"label": str(key), "reason": "", "value": value, "contribution": ""}
+        for key, value in parts.items()
+    ]
+
+
+def _number(value: Any) -> Any:
+    return f"{value:.2f}" if isinstance(value, float) else value
+
+
+# --- Account managers, holidays, notifications ----------------------------------------------
+
+
+class AbsenceInline(admin.TabularInline):
+    model = Absence
+    extra = 1
+    fields = ("start", "end", "note")
+
+
+@admin.register(AccountManagerProfile)
+class AccountManagerProfileAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "areas_column",
+        "load_column",
+        "capacity",
+        "available",
+        "absent_column",
+        "last_assigned_at",
+    )
+    list_filter = ("available", "areas")
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+    list_select_related = ("user",)
+    filter_horizontal = ("areas",)
+    fields = ("user", "areas", "capacity", "available", "language", "last_assigned_at")
+    readonly_fields = ("last_assigned_at",)
+    inlines = (AbsenceInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("areas")
+            .annotate(load=routing.weighted_load())
+            .annotate(
+                absent=Exists(
+                    Absence.objects.filter(
+                        profile_id=OuterRef("pk"),
+                        start__lte=timezone.localdate(),
+                        end__gte=timezone.localdate(),
+                    )
+                )
+            )
+        )
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "user":
+            kwargs["queryset"] = lifecycle.eligible_managers()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("areas of expertise"))
+    def areas_column(self, obj: AccountManagerProfile) -> str:
+        return ", ".join(str(area) for area in obj.areas.all())
+
+    @admin.display(description=_("load"), ordering="load")
+    def load_column(self, obj: AccountManagerProfile) -> str:
+        return f"{routing.profile_load(obj)} / {obj.capacity}"
+
+    @admin.display(description=_("absent today"), boolean=True)
+    def absent_column(self, obj: AccountManagerProfile) -> bool:
+        return routing.profile_absent(obj)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "weekday", "name")
+    date_hierarchy = "date"
+    search_fields = ("name",)
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj: Holiday) -> str:
+        from django.utils.dateformat import format as date_format
+
+        return date_format(obj.date, "l")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "recipient", "kind", "match", "sent_at", "digest_sent_at")
+    list_filter = ("kind",)
+    list_select_related = ("recipient", "match__need", "match__offer")
+    search_fields = ("recipient__email", "dedup_key")
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if lifecycle.is_team_lead(request.user):
+            return queryset
+        return queryset.filter(recipient=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OutreachSuggestion)
+class OutreachSuggestionAdmin(admin.ModelAdmin):
+    """Organisations to approach for a need (the engine's suggestions), read-only."""
+
+    list_display = ("need", "organisation", "score_column", "reasons_column", "created_at")
+    list_select_related = ("need", "organisation")
+    search_fields = ("need__title", "organisation__legal_name")
+
+    @admin.display(description=_("score"), ordering="score")
+    def score_column(self, obj: OutreachSuggestion) -> str:
+        return f"{obj.score:.2f}"
+
+    @admin.display(description=_("why"))
+    def reasons_column(self, obj: OutreachSuggestion) -> str:
+        from . import engine
+
+        describe = getattr(engine, "describe_outreach", None)
+        return "; ".join(describe(obj.reason)) if describe is not None else ""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return lifecycle.is_match_staff(request.user) and super().has_module_permission(request)

@@ -1,0 +1,540 @@
+"""The matching score: plain functions over plain values, no database.
+
+Candidate retrieval (``matching/retrieval.py``) gathers, in one SQL query, the facts about
+each offer/need pair that could match; this module turns those facts into a score between
+0 and 1 and a breakdown that says why. Everything tunable lives in ``Weights`` and
+``Limits`` below, so a city changes the behaviour in one place (and the tests say what
+each knob means).
+
+The breakdown is stored with each match (``Match.score_parts``)::
+
+    {"version": 1, "total": 0.71, "eligible": true,
+     "parts": [{"key": "text", "label": "Text relevance", "reason": "...", "params": {},
+                "raw": {...}, "value": 0.62, "weight": 0.3, "contribution": 0.186}, ...]}
+
+``label`` and ``reason`` are English msgids (marked with ``gettext_noop`` here), so a queue
+in Italian or English translates them when it shows them: ``explain(score_parts)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from django.utils.translation import gettext, gettext_noop
+
+SCORE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each part of the score counts. The eight part weights add up to 1.
+
+    text
+        Full-text relevance of the need to the offer: PostgreSQL ``ts_rank_cd`` of the
+        need's text (title, beneficiaries, school, description; Italian, unaccented, so
+        "computer portatili" finds "PC portatile") against the offer's words, the words
+        of its title counting double (``text_title_share``), blended with the trigram
+        similarity of the two titles (``text_rank_share``).
+    area
+        The need's intervention area is one the offer names (an offer naming no area is
+        neutral).
+    place
+        Same neighbourhood (NIL) beats same Municipio beats a city-wide offer beats
+        elsewhere; a city-wide need is served from anywhere (scored like a city-wide offer).
+    quantity
+        How much of the need's open quantity the offer's open quantity covers: covering it
+        fully scores 1, a tiny fraction little (square root of the share).
+    timing
+        The offer is available before the need is wanted: 1; late: decays to 0 over
+        ``timing_grace_days``; no deadline on the need: neutral.
+    priority
+        The department's priority for the need (low 0, normal 1/3, high 2/3, urgent 1).
+    freshness
+        Needs reviewed within ``NEED_STALE_AFTER_DAYS`` score 1; stale ones decay to 0 over
+        one more such period (companies plan on tight schedules: stale needs mislead).
+    history
+        The organisation has already agreed or completed collaborations with the need's
+        department (continuity): saturates at ``history_saturation`` completed ones, an
+        agreed one counts half.
+    """
+
+    text: float = 0.30
+    area: float = 0.15
+    place: float = 0.15
+    quantity: float = 0.10
+    timing: float = 0.08
+    priority: float = 0.07
+    freshness: float = 0.05
+    history: float = 0.10
+
+    # Inside "text": the share of ts_rank_cd (the rest is title trigram similarity), and the
+    # normalised rank (ts_rank_cd with normalisation 32, i.e. rank / (rank + 1), already a
+    # saturating curve: one shared title word gives about 0.5, three about 0.75) that counts
+    # as a perfect text match (1: use it as it is).
+    text_rank_share: float = 0.75
+    text_rank_saturation: float = 1.0
+    # Within the rank: the share of the words of the offer's title (what the offer is
+    # about), the rest all its words; a description says more, and more loosely.
+    text_title_share: float = 0.5
+
+    # Place values.
+    place_same_neighbourhood: float = 1.0
+    place_same_municipio: float = 0.7
+    place_city_wide: float = 0.5
+    place_elsewhere: float = 0.0
+
+    # An offer naming no intervention area neither helps nor hurts.
+    area_unspecified: float = 0.5
+    # Timing when the need has no "wanted by" date.
+    timing_neutral: float = 0.5
+    # An offer arriving after the need's date: starts at this value, reaches 0 after
+    # ``timing_grace_days`` days late.
+    timing_late_start: float = 0.4
+    timing_grace_days: int = 90
+    history_saturation: float = 3.0
+
+    # The stakeholder picked this very need on the public form (``/offers/new/?need=<id>``):
+    # a bonus on top of the weighted sum (the total is capped at 1).
+    chosen_need_bonus: float = 0.3
+
+    # Outreach suggestions for a new need (organisations with the need's area among their
+    # interests; the interest itself is the entry ticket and gives the base score).
+    outreach_base: float = 0.5
+    outreach_place: float = 0.3
+    outreach_history: float = 0.2
+
+    def part_weights(self) -> dict[str, float]:
+        return {key: getattr(self, key) for key in PART_KEYS}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many candidates are looked at and kept.
+
+    candidates: needs (or offers) ranked by full-text relevance in PostgreSQL per run.
+    area_candidates: extra candidates from the offer's areas that share no word with it.
+    keep: new matches created per run (the best ones above ``min_score``).
+    min_score: below this a pair is not proposed.
+    max_query_lexemes: the offer's words searched for (title words first, then the rarest):
+        bounds the cost of a very long description.
+    max_lexeme_rows: a word found in more published needs than this (PostgreSQL's column
+        statistics say how many) is too common to tell needs apart and is not searched for;
+        small catalogues never reach it.
+    query_row_budget: words are added to the search (title words first, then the rarest)
+        only while the needs they occur in add up to at most this: bounds the rows a search
+        ranks, whatever the catalogue size.
+    min_query_lexemes: the rarest words known to occur are searched for even when common,
+        so an offer written only in common words still finds something.
+    single_word_pool: when fewer than ``candidates`` needs share two words with the offer,
+        at most this many (the newest) of those sharing one word are ranked.
+    outreach_keep: organisations suggested for outreach per need.
+    """
+
+    candidates: int = 30
+    area_candidates: int = 10
+    keep: int = 10
+    min_score: float = 0.35
+    max_query_lexemes: int = 12
+    max_lexeme_rows: int = 2500
+    query_row_budget: int = 5000
+    min_query_lexemes: int = 2
+    single_word_pool: int = 800
+    outreach_candidates: int = 200
+    outreach_keep: int = 20
+
+
+WEIGHTS = Weights()
+LIMITS = Limits()
+
+PART_KEYS = ("text", "area", "place", "quantity", "timing", "priority", "freshness", "history")
+
+LABELS: dict[str, str] = {
+    "text": gettext_noop("Text relevance"),
+    "area": gettext_noop("Intervention area"),
+    "place": gettext_noop("Place"),
+    "quantity": gettext_noop("Quantity"),
+    "timing": gettext_noop("Timing"),
+    "priority": gettext_noop("Need priority"),
+    "freshness": gettext_noop("Need kept up to date"),
+    "history": gettext_noop("History with the department"),
+    "chosen": gettext_noop("Chosen by the stakeholder"),
+}
+
+# Reasons shown next to each part (English msgids; ``%(name)s`` parameters filled in).
+REASONS: dict[str, str] = {
+    "text_words": gettext_noop("Shares words with the offer (title similarity %(similarity)d%%)"),
+    "text_none": gettext_noop("No words in common with the offer"),
+    "area_in": gettext_noop("The offer names this intervention area"),
+    "area_out": gettext_noop("The offer names other intervention areas"),
+    "area_unspecified": gettext_noop("The offer names no intervention area"),
+    "place_nil": gettext_noop("Same neighbourhood (NIL)"),
+    "place_municipio": gettext_noop("Same Municipio"),
+    "place_city_offer": gettext_noop("The offer covers the whole city"),
+    "place_city_need": gettext_noop("The need is city-wide"),
+    "place_elsewhere": gettext_noop("The offer is for other parts of the city"),
+    "quantity_full": gettext_noop("Covers all the open quantity"),
+    "quantity_part": gettext_noop("Covers %(percent)d%% of the open quantity"),
+    "quantity_unknown": gettext_noop("Nothing left to cover"),
+    "timing_in_time": gettext_noop("Available before the need's date"),
+    "timing_late": gettext_noop("Available %(days)d days after the need's date"),
+    "timing_no_date": gettext_noop("The need has no date"),
+    "priority": gettext_noop("Priority: %(priority)s"),
+    "fresh": gettext_noop("Reviewed %(days)d days ago"),
+    "stale": gettext_noop("Not reviewed for %(days)d days"),
+    "never_reviewed": gettext_noop("Never reviewed"),
+    "history_none": gettext_noop("No past collaborations with this department"),
+    "history_some": gettext_noop(
+        "%(completed)d completed and %(agreed)d agreed collaborations with this department"
+    ),
+    "chosen": gettext_noop("The stakeholder offered this for this very need"),
+    "outreach_interest": gettext_noop("Interested in this intervention area"),
+}
+
+PRIORITY_NAMES = {
+    1: gettext_noop("low"),
+    2: gettext_noop("normal"),
+    3: gettext_noop("high"),
+    4: gettext_noop("urgent"),
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What is known about one offer/need pair, as plain values (one row of retrieval)."""
+
+    offer_id: int
+    need_id: int
+    # ts_rank_cd(need, offer words, 32): 0..1; the same for the words of the offer's
+    # title only; title trigram similarity: 0..1.
+    text_rank: float = 0.0
+    title_rank: float = 0.0
+    title_similarity: float = 0.0
+    offer_area_ids: frozenset[int] = frozenset()
+    need_area_id: int | None = None
+    offer_neighbourhood_ids: frozenset[int] = frozenset()
+    # The offer's Municipi: those it names and those of the neighbourhoods it names.
+    offer_municipio_ids: frozenset[int] = frozenset()
+    need_neighbourhood_id: int | None = None
+    # The Municipi the need's NIL lies in (a NIL may straddle two or three).
+    need_municipio_ids: frozenset[int] = frozenset()
+    offer_quantity_open: int = 0
+    need_quantity_open: int = 0
+    offer_available_from: date | None = None
+    offer_available_until: date | None = None
+    need_wanted_by: date | None = None
+    need_priority: int = 2
+    need_reviewed_at: datetime | None = None
+    history_completed: int = 0
+    history_agreed: int = 0
+    chosen: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """The clock and the city's settings the score depends on (passed in: stays pure)."""
+
+    today: date
+    now: datetime
+    stale_after_days: int = 60
+
+
+class Part(NamedTuple):
+    """One part of a score (a named tuple: thousands are made per run, they must be cheap)."""
+
+    key: str
+    value: float
+    weight: float
+    reason: str
+    params: Mapping[str, Any] | None = None
+    raw: Mapping[str, Any] | None = None
+
+    @property
+    def contribution(self) -> float:
+        return self.value * self.weight
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": LABELS[self.key],
+            "reason": REASONS[self.reason],
+            "params": dict(self.params or {}),
+            "raw": dict(self.raw or {}),
+            "value": round(self.value, 4),
+            "weight": round(self.weight, 4),
+            "contribution": round(self.contribution, 4),
+        }
+
+
+class Score(NamedTuple):
+    total: float
+    parts: tuple[Part, ...]
+    # Has the pair anything topical in common (words, area or the stakeholder's choice)?
+    # Place and quantity alone never make a match.
+    eligible: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": SCORE_VERSION,
+            "total": round(self.total, 4),
+            "eligible": self.eligible,
+            "parts": [part.as_json() for part in self.parts],
+        }
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(1.0, value))
+
+
+def text_part(c: Candidate, w: Weights) -> Part:
+    rank = w.text_title_share * c.title_rank + (1 - w.text_title_share) * c.text_rank
+    rank_value = _clamp(rank / w.text_rank_saturation) if w.text_rank_saturation else 0.0
+    value = w.text_rank_share * rank_value + (1 - w.text_rank_share) * _clamp(c.title_similarity)
+    reason = "text_words" if c.text_rank > 0 or c.title_similarity >= 0.3 else "text_none"
+    return Part(
+        "text",
+        _clamp(value),
+        w.text,
+        reason,
+        {"similarity": round(100 * c.title_similarity)},
+        {
+            "rank": round(c.text_rank, 4),
+            "title_rank": round(c.title_rank, 4),
+            "trigram": round(c.title_similarity, 4),
+        },
+    )
+
+
+def area_part(c: Candidate, w: Weights) -> Part:
+    if not c.offer_area_ids:
+        return Part("area", w.area_unspecified, w.area, "area_unspecified")
+    if c.need_area_id in c.offer_area_ids:
+        return Part("area", 1.0, w.area, "area_in")
+    return Part("area", 0.0, w.area, "area_out")
+
+
+def place_part(c: Candidate, w: Weights) -> Part:
+    if c.need_neighbourhood_id is None:
+        return Part("place", w.place_city_wide, w.place, "place_city_need")
+    if c.need_neighbourhood_id in c.offer_neighbourhood_ids:
+        return Part("place", w.place_same_neighbourhood, w.place, "place_nil")
+    if c.need_municipio_ids & c.offer_municipio_ids:
+        return Part("place", w.place_same_municipio, w.place, "place_municipio")
+    if not c.offer_neighbourhood_ids and not c.offer_municipio_ids:
+        return Part("place", w.place_city_wide, w.place, "place_city_offer")
+    return Part("place", w.place_elsewhere, w.place, "place_elsewhere")
+
+
+def quantity_part(c: Candidate, w: Weights) -> Part:
+    if c.need_quantity_open <= 0:
+        return Part("quantity", 0.0, w.quantity, "quantity_unknown")
+    share = c.offer_quantity_open / c.need_quantity_open
+    raw = {"offer": c.offer_quantity_open, "need": c.need_quantity_open}
+    if share >= 1:
+        return Part("quantity", 1.0, w.quantity, "quantity_full", raw=raw)
+    percent = max(1, round(share * 100)) if share > 0 else 0
+    return Part(
+        "quantity",
+        math.sqrt(max(share, 0.0)),
+        w.quantity,
+        "quantity_part",
+        {"percent": percent},
+        raw,
+    )
+
+
+def timing_part(c: Candidate, w: Weights, ctx: Context) -> Part:
+    if c.need_wanted_by is None:
+        return Part("timing", w.timing_neutral, w.timing, "timing_no_date")
+    start = max(c.offer_available_from or ctx.today, ctx.today)
+    late = (start - c.need_wanted_by).days
+    raw = {"late_days": max(late, 0)}
+    if late <= 0:
+        return Part("timing", 1.0, w.timing, "timing_in_time", raw=raw)
+    value = w.timing_late_start * max(0.0, 1 - late / w.timing_grace_days)
+    return Part("timing", value, w.timing, "timing_late", {"days": late}, raw)
+
+
+def priority_part(c: Candidate, w: Weights) -> Part:
+    level = min(max(c.need_priority, 1), 4)
+    return Part(
+        "priority",
+        (level - 1) / 3,
+        w.priority,
+        "priority",
+        {"priority": PRIORITY_NAMES[level]},
+        {"priority": level},
+    )
+
+
+def freshness_part(c: Candidate, w: Weights, ctx: Context) -> Part:
+    if c.need_reviewed_at is None:
+        return Part("freshness", 0.0, w.freshness, "never_reviewed")
+    days = max(0, (ctx.now - c.need_reviewed_at).days)
+    limit = max(ctx.stale_after_days, 1)
+    raw = {"days": days, "stale_after": limit}
+    if days <= limit:
+        return Part("freshness", 1.0, w.freshness, "fresh", {"days": days}, raw)
+    value = max(0.0, 1 - (days - limit) / limit)
+    return Part("freshness", value, w.freshness, "stale", {"days": days}, raw)
+
+
+def history_part(c: Candidate, w: Weights) -> Part:
+    weighted = c.history_completed + 0.5 * c.history_agreed
+    raw = {"completed": c.history_completed, "agreed": c.history_agreed}
+    if weighted <= 0:
+        return Part("history", 0.0, w.history, "history_none", raw=raw)
+    return Part(
+        "history",
+        _clamp(weighted / w.history_saturation),
+        w.history,
+        "history_some",
+        raw,
+        raw,
+    )
+
+
+def score(candidate: Candidate, ctx: Context, weights: Weights = WEIGHTS) -> Score:
+    """Score one pair: the weighted sum of its parts, plus the chosen-need bonus, in 0..1."""
+    parts = [
+        text_part(candidate, weights),
+        area_part(candidate, weights),
+        place_part(candidate, weights),
+        quantity_part(candidate, weights),
+        timing_part(candidate, weights, ctx),
+        priority_part(candidate, weights),
+        freshness_part(candidate, weights, ctx),
+        history_part(candidate, weights),
+    ]
+    if candidate.chosen:
+        parts.append(Part("chosen", 1.0, weights.chosen_need_bonus, "chosen"))
+    total = _clamp(sum(part.value * part.weight for part in parts))
+    eligible = (
+        candidate.chosen
+        or candidate.text_rank > 0
+        or candidate.title_similarity >= 0.3
+        or (bool(candidate.offer_area_ids) and candidate.need_area_id in candidate.offer_area_ids)
+    )
+    return Score(total, tuple(parts), eligible)
+
+
+def rank(
+    candidates: Iterable[Candidate],
+    ctx: Context,
+    *,
+    weights: Weights = WEIGHTS,
+    limits: Limits = LIMITS,
+) -> list[tuple[Candidate, Score]]:
+    """The pairs worth proposing, best first: eligible, at least ``min_score``, at most
+    ``keep``. Ties break on the ids, so the order is stable from run to run."""
+    return best([(c, score(c, ctx, weights)) for c in candidates], limits=limits)
+
+
+def best(
+    scored: Iterable[tuple[Candidate, Score]], *, limits: Limits = LIMITS
+) -> list[tuple[Candidate, Score]]:
+    """``rank`` for pairs already scored."""
+    kept = [(c, s) for c, s in scored if s.eligible and s.total >= limits.min_score]
+    kept.sort(key=lambda item: (-item[1].total, -item[0].need_id, -item[0].offer_id))
+    return kept[: limits.keep]
+
+
+# --- Outreach ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutreachCandidate:
+    """An organisation whose interests include the need's intervention area."""
+
+    organisation_id: int
+    need_neighbourhood_id: int | None
+    need_municipio_ids: frozenset[int]
+    preferred_neighbourhood_ids: frozenset[int] = frozenset()
+    preferred_municipio_ids: frozenset[int] = frozenset()
+    history_completed: int = 0
+    history_agreed: int = 0
+
+
+def outreach_score(c: OutreachCandidate, weights: Weights = WEIGHTS) -> tuple[float, dict]:
+    """Score an organisation for outreach on a need; returns (score, reason JSON)."""
+    place = Candidate(
+        offer_id=0,
+        need_id=0,
+        offer_neighbourhood_ids=c.preferred_neighbourhood_ids,
+        offer_municipio_ids=c.preferred_municipio_ids,
+        need_neighbourhood_id=c.need_neighbourhood_id,
+        need_municipio_ids=c.need_municipio_ids,
+        history_completed=c.history_completed,
+        history_agreed=c.history_agreed,
+    )
+    place_p = place_part(place, weights)
+    history_p = history_part(place, weights)
+    total = _clamp(
+        weights.outreach_base
+        + weights.outreach_place * place_p.value
+        + weights.outreach_history * history_p.value
+    )
+    reason = {
+        "version": SCORE_VERSION,
+        "total": round(total, 4),
+        "reasons": [
+            {"reason": REASONS["outreach_interest"], "params": {}},
+            {"reason": REASONS[place_p.reason], "params": dict(place_p.params or {})},
+            {"reason": REASONS[history_p.reason], "params": dict(history_p.params or {})},
+        ],
+    }
+    return total, reason
+
+
+# --- Showing a breakdown ----------------------------------------------------------------
+
+
+def _translate(msgid: str, params: Mapping[str, Any] | None) -> str:
+    text = gettext(msgid) if msgid else ""
+    if params:
+        translated = {
+            key: gettext(value) if isinstance(value, str) else value
+            for key, value in params.items()
+        }
+        try:
+            return text % translated
+        except (KeyError, TypeError, ValueError):
+            return text
+    return text.replace("%%", "%")
+
+
+def explain(score_parts: Mapping[str, Any] | None) -> list[tuple[str, float, float]]:
+    """The breakdown as (translated label, value 0..1, contribution to the score), in the
+    order the parts were computed. A match without a breakdown explains nothing."""
+    parts = (score_parts or {}).get("parts") or []
+    return [
+        (gettext(part.get("label", "")), part.get("value", 0.0), part.get("contribution", 0.0))
+        for part in parts
+    ]
+
+
+def describe(score_parts: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Like ``explain`` with the translated reason and the weight, for a detailed view."""
+    parts = (score_parts or {}).get("parts") or []
+    return [
+        {
+            "key": part.get("key", ""),
+            "label": gettext(part.get("label", "")),
+            "reason": _translate(part.get("reason", ""), part.get("params")),
+            "value": part.get("value", 0.0),
+            "weight": part.get("weight", 0.0),
+            "contribution": part.get("contribution", 0.0),
+        }
+        for part in parts
+    ]
+
+
+def describe_outreach(reason: Mapping[str, Any] | None) -> list[str]:
+    """The translated reasons of an outreach suggestion."""
+    return [
+        _translate(item.get("reason", ""), item.get("params"))
+        for item in (reason or {}).get("reasons", [])
+    ]

@@ -1,0 +1,638 @@
+"""The life of a match: the allowed stage transitions and who may make them.
+
+    proposed -> assigned -> contacted -> negotiating -> agreed -> in_delivery -> completed
+    and from any open stage: declined_city, declined_stakeholder, withdrawn, expired.
+
+Every change is a service here (``transition``, ``assign``, ``reassign``, ``hand_over``,
+``contact_stakeholder``): one transaction, the match row locked, a ``MatchEvent`` for the
+timeline and an audit entry. Who may act: the assigned account manager, any team lead and
+superusers; a stakeholder may decline or withdraw their own organisation's match.
+
+Quantities move only through the engine (``matching.services.allocate`` / ``release``):
+entering "agreed" takes the match's quantity from the offer and the need, leaving
+"agreed"/"in delivery" by an exit gives it back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contactpoint import outbox, roles
+from contactpoint.audit import log_action
+from stakeholders.models import Offer, OrganisationMembership
+
+from . import notifications, sla
+from .models import OPEN_STAGES, AccountManagerProfile, Match, MatchEvent, Stage
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+logger = logging.getLogger(__name__)
+
+EXITS = (
+    Stage.DECLINED_BY_CITY,
+    Stage.DECLINED_BY_STAKEHOLDER,
+    Stage.WITHDRAWN,
+    Stage.EXPIRED,
+)
+# The one table of allowed moves: the next stage on the happy path, or an exit.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Stage.PROPOSED: (Stage.ASSIGNED, *EXITS),
+    Stage.ASSIGNED: (Stage.CONTACTED, *EXITS),
+    Stage.CONTACTED: (Stage.NEGOTIATING, *EXITS),
+    Stage.NEGOTIATING: (Stage.AGREED, *EXITS),
+    Stage.AGREED: (Stage.IN_DELIVERY, *EXITS),
+    Stage.IN_DELIVERY: (Stage.COMPLETED, *EXITS),
+    Stage.COMPLETED: (),
+    Stage.DECLINED_BY_CITY: (),
+    Stage.DECLINED_BY_STAKEHOLDER: (),
+    Stage.WITHDRAWN: (),
+    Stage.EXPIRED: (),
+}
+NEXT_STAGE: dict[str, str] = {
+    Stage.PROPOSED: Stage.ASSIGNED,
+    Stage.ASSIGNED: Stage.CONTACTED,
+    Stage.CONTACTED: Stage.NEGOTIATING,
+    Stage.NEGOTIATING: Stage.AGREED,
+    Stage.AGREED: Stage.IN_DELIVERY,
+    Stage.IN_DELIVERY: Stage.COMPLETED,
+}
+# What a stakeholder may do to their own organisation's match.
+STAKEHOLDER_STAGES = (Stage.DECLINED_BY_STAKEHOLDER, Stage.WITHDRAWN)
+# Stages whose quantity is taken from the offer and the need.
+ALLOCATED_STAGES = (Stage.AGREED, Stage.IN_DELIVERY)
+
+
+# --- Domain errors -------------------------------------------------------------------------
+
+
+class MatchError(Exception):
+    """A refused match operation; ``field`` names the input at fault (for forms and the API).
+
+    The message is translatable and safe to show to the user.
+    """
+
+    status_code = 400
+
+    def __init__(self, message: Any, *, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class TransitionNotAllowed(MatchError):
+    pass
+
+
+class NotPermitted(MatchError):
+    status_code = 403
+
+
+NOT_PERMITTED_MESSAGE = _("Only the assigned account manager or a team lead can do this.")
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+
+def is_team_lead(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or roles.has_role(user, roles.TEAM_LEAD)
+
+
+def is_match_staff(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Account managers and team leads: they read every match and work the queues."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or roles.has_role(
+        user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD
+    )
+
+
+def can_act(user: AbstractBaseUser | AnonymousUser | None, match: Match) -> bool:
+    """The assigned manager, a team lead or a superuser may act on a match."""
+    if is_team_lead(user):
+        return True
+    return (
+        user is not None
+        and is_match_staff(user)
+        and match.manager_id is not None
+        and match.manager_id == user.pk
+    )
+
+
+def is_stakeholder_of(user: AbstractBaseUser | AnonymousUser | None, match: Match) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return OrganisationMembership.objects.filter(
+        user_id=user.pk, organisation_id=match.offer.organisation_id
+    ).exists()
+
+
+def eligible_managers() -> QuerySet:
+    """Users a match may be assigned to: active account managers and team leads."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=(roles.ACCOUNT_MANAGER, roles.TEAM_LEAD))
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def allowed_targets(match: Match) -> tuple[str, ...]:
+    return TRANSITIONS.get(match.stage, ())
+
+
+def targets_for(user: AbstractBaseUser | AnonymousUser | None, match: Match) -> list[str]:
+    """The stages ``user`` may move ``match`` to now (empty when they may do nothing)."""
+    targets = list(allowed_targets(match))
+    if match.manager_id is None:
+        # An unassigned match is assigned through reassign (a manager must be chosen).
+        targets = [stage for stage in targets if stage != Stage.ASSIGNED]
+    if can_act(user, match):
+        return targets
+    if is_stakeholder_of(user, match):
+        return [stage for stage in targets if stage in STAKEHOLDER_STAGES]
+    return []
+
+
+def _check_transition(*, match: Match, to_stage: str, actor: Any) -> None:
+    if to_stage not in Stage.values:
+        raise TransitionNotAllowed(
+            _("“%(stage)s” is not a stage.") % {"stage": to_stage}, field="to_stage"
+        )
+    if to_stage not in allowed_targets(match):
+        raise TransitionNotAllowed(
+            _("A match cannot move from “%(from)s” to “%(to)s”.")
+            % {"from": Stage(match.stage).label, "to": Stage(to_stage).label},
+            field="to_stage",
+        )
+    if actor is None:  # the system itself (jobs): allowed by the table alone
+        return
+    if can_act(actor, match):
+        return
+    if to_stage in STAKEHOLDER_STAGES and is_stakeholder_of(actor, match):
+        return
+    raise NotPermitted(NOT_PERMITTED_MESSAGE)
+
+
+def _engine(name: str):
+    """The engine's service ``name`` (allocate, release, ...), or None if not there yet."""
+    from . import services
+
+    function = getattr(services, name, None)
+    if function is None:
+        logger.warning("matching.services.%s is missing: quantities were not moved", name)
+    return function
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions by which the engine refuses an operation (shown to the user)."""
+    from . import services
+
+    refusal = getattr(services, "MatchingError", None)
+    return (ValidationError, ValueError, *((refusal,) if refusal else ()))
+
+
+def _call_engine(name: str, *, field: str = "quantity", **kwargs: Any) -> None:
+    """Call an engine service; its refusals become a ``MatchError`` on ``field``."""
+    function = _engine(name)
+    if function is None:
+        return
+    try:
+        function(**kwargs)
+    except MatchError:
+        raise
+    except _engine_errors() as exc:
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        raise MatchError(" ".join(messages), field=field) from exc
+
+
+EVENT_LABELS = {
+    "stage": _("Stage changed"),
+    "routed": _("Routed"),
+    "reassigned": _("Reassigned by a team lead"),
+    "handed_over": _("Handed over"),
+    "contact_email": _("E-mail sent to the stakeholder"),
+    "quantity": _("Quantity changed"),
+    "proposed": _("Proposed by the matching engine"),
+    "expired": _("Expired"),
+}
+
+
+def describe_event(event: MatchEvent) -> str:
+    """A short translated title for a timeline step."""
+    if event.kind == "stage" and event.to_stage:
+        if event.from_stage:
+            return f"{Stage(event.from_stage).label} → {Stage(event.to_stage).label}"
+        return str(Stage(event.to_stage).label)
+    return str(EVENT_LABELS.get(event.kind, event.kind))
+
+
+# --- Services ----------------------------------------------------------------------------------
+
+
+def record_event(
+    *,
+    match: Match,
+    kind: str,
+    actor: Any,
+    from_stage: str = "",
+    to_stage: str = "",
+    note: str = "",
+    visible_to_stakeholder: bool = False,
+    payload: dict[str, Any] | None = None,
+) -> MatchEvent:
+    """Add a step to the match's timeline (call inside the change's transaction)."""
+    return MatchEvent.objects.create(
+        match=match,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        note=note,
+        visible_to_stakeholder=visible_to_stakeholder,
+        payload=payload or {},
+    )
+
+
+def transition(*, match: Match, to_stage: str, actor: Any, note: str = "") -> Match:
+    """Move ``match`` to ``to_stage`` if the table allows it and ``actor`` may do it.
+
+    ``actor=None`` is the system (scheduled jobs). Raises ``TransitionNotAllowed`` (a move
+    the table refuses, or an unknown stage) or ``NotPermitted``; nothing changes then.
+    """
+    note = (note or "").strip()
+    with transaction.atomic():
+        match = (
+            Match.objects.select_for_update(of=("self",))
+            .select_related("offer", "need", "manager")
+            .get(pk=match.pk)
+        )
+        _check_transition(match=match, to_stage=to_stage, actor=actor)
+        if to_stage == Stage.ASSIGNED and match.manager_id is None:
+            raise TransitionNotAllowed(
+                _("Choose an account manager first (reassign)."), field="to_stage"
+            )
+        from_stage = match.stage
+        if to_stage == Stage.AGREED:
+            _call_engine(
+                "allocate", field="to_stage", match=match, quantity=match.quantity, actor=actor
+            )
+        elif to_stage in EXITS and from_stage in ALLOCATED_STAGES:
+            _call_engine("release", field="to_stage", match=match, actor=actor)
+
+        now = timezone.now()
+        match.stage = to_stage
+        match.stage_changed_at = now
+        fields = ["stage", "stage_changed_at", "updated_at"]
+        if to_stage == Stage.CONTACTED and match.contacted_at is None:
+            match.contacted_at = now
+            fields.append("contacted_at")
+        if to_stage == Stage.ASSIGNED and match.assigned_at is None:
+            match.assigned_at = now
+            match.first_contact_due = sla.first_contact_due(timezone.localdate(now))
+            fields += ["assigned_at", "first_contact_due"]
+        # update_fields: the engine may have changed other columns (allocated) meanwhile.
+        match.save(update_fields=fields)
+        match.refresh_from_db(fields=["allocated", "quantity"])
+
+        event = record_event(
+            match=match,
+            kind="stage",
+            actor=actor,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            note=note,
+            visible_to_stakeholder=True,
+        )
+        log_action(
+            actor=actor,
+            action=f"matching.match.{to_stage}",
+            obj=match,
+            payload={"from": from_stage, "to": to_stage, "note": note[:500], "event": event.pk},
+        )
+        sync_offer_status(offer=match.offer, actor=actor)
+        if match.manager_id is not None and (actor is None or actor.pk != match.manager_id):
+            # Someone else moved the manager's match (the stakeholder, a team lead, a job):
+            # worth knowing, not worth an e-mail of its own, so it goes in the daily digest.
+            notifications.notify(
+                recipient=match.manager,
+                kind=notifications.Kind.STAGE_CHANGED,
+                match=match,
+                dedup_key=f"stage:{event.pk}",
+            )
+    return match
+
+
+def assign(
+    *, match: Match, manager: Any, actor: Any, reason: dict[str, Any] | None = None
+) -> Match:
+    """Give an unassigned match to ``manager`` (routing and team leads use this).
+
+    Sets the first-contact deadline, moves a proposed match to "assigned", records when the
+    manager last received a match (the routing tie-breaker) and tells them at once.
+    Call with the match row locked, inside a transaction.
+    """
+    now = timezone.now()
+    from_stage = match.stage
+    match.manager = manager
+    match.assigned_at = now
+    if match.first_contact_due is None or from_stage == Stage.PROPOSED:
+        match.first_contact_due = sla.first_contact_due(timezone.localdate(now))
+    fields = ["manager", "assigned_at", "first_contact_due", "updated_at"]
+    if reason is not None:
+        match.routing_reason = reason
+        fields.append("routing_reason")
+    if match.stage == Stage.PROPOSED:
+        match.stage = Stage.ASSIGNED
+        match.stage_changed_at = now
+        fields += ["stage", "stage_changed_at"]
+    match.save(update_fields=fields)
+    AccountManagerProfile.objects.filter(user=manager).update(last_assigned_at=now)
+    if from_stage != match.stage:
+        record_event(
+            match=match,
+            kind="stage",
+            actor=actor,
+            from_stage=from_stage,
+            to_stage=match.stage,
+            visible_to_stakeholder=True,
+        )
+    log_action(
+        actor=actor,
+        action="matching.match.assigned",
+        obj=match,
+        payload={"manager": manager.pk, "rule": (reason or {}).get("rule", "")},
+    )
+    sync_offer_status(offer=match.offer, actor=actor)
+    notifications.notify(
+        recipient=manager,
+        kind=notifications.Kind.ASSIGNED,
+        match=match,
+        dedup_key=f"assigned:{match.pk}:{manager.pk}:{now.isoformat()}",
+    )
+    return match
+
+
+def _check_manager(manager: Any, *, field: str = "manager") -> None:
+    if manager is None or not eligible_managers().filter(pk=manager.pk).exists():
+        raise MatchError(_("Choose an active account manager."), field=field)
+
+
+def reassign(*, match: Match, manager: Any, actor: Any, note: str = "") -> Match:
+    """A team lead gives the match to another account manager (or assigns an unassigned one)."""
+    if not is_team_lead(actor):
+        raise NotPermitted(_("Only a team lead can reassign a match."))
+    _check_manager(manager)
+    with transaction.atomic():
+        match = (
+            Match.objects.select_for_update(of=("self",))
+            .select_related("offer", "manager")
+            .get(pk=match.pk)
+        )
+        if not match.is_open:
+            raise MatchError(_("A closed match cannot be reassigned."), field="manager")
+        previous = match.manager
+        if previous is not None and previous.pk == manager.pk:
+            raise MatchError(_("The match is already assigned to this manager."), field="manager")
+        reason = {
+            **(match.routing_reason or {}),
+            "rule": "reassigned",
+            "by": actor.pk,
+            "previous_manager": previous.pk if previous else None,
+            "note": note[:500],
+        }
+        assign(match=match, manager=manager, actor=actor, reason=reason)
+        record_event(
+            match=match,
+            kind="reassigned",
+            actor=actor,
+            note=note,
+            payload={"from": previous.pk if previous else None, "to": manager.pk},
+        )
+        log_action(
+            actor=actor,
+            action="matching.match.reassigned",
+            obj=match,
+            payload={"from": previous.pk if previous else None, "to": manager.pk},
+        )
+        if previous is not None:
+            when = (match.assigned_at or timezone.now()).isoformat()
+            notifications.notify(
+                recipient=previous,
+                kind=notifications.Kind.REASSIGNED_AWAY,
+                match=match,
+                dedup_key=f"reassigned-away:{match.pk}:{previous.pk}:{when}",
+            )
+    return match
+
+
+def hand_over(*, match: Match, manager: Any, actor: Any, note: str) -> Match:
+    """The assigned manager hands the match to a colleague, saying why (the note is required)."""
+    note = (note or "").strip()
+    if not note:
+        raise MatchError(_("Say why you hand the match over."), field="note")
+    _check_manager(manager)
+    with transaction.atomic():
+        match = (
+            Match.objects.select_for_update(of=("self",))
+            .select_related("offer", "manager")
+            .get(pk=match.pk)
+        )
+        if not can_act(actor, match) or match.manager_id is None:
+            raise NotPermitted(NOT_PERMITTED_MESSAGE)
+        if not match.is_open:
+            raise MatchError(_("A closed match cannot be handed over."), field="manager")
+        previous = match.manager
+        if previous is not None and previous.pk == manager.pk:
+            raise MatchError(_("Choose another account manager."), field="manager")
+        reason = {
+            **(match.routing_reason or {}),
+            "rule": "handed_over",
+            "by": actor.pk,
+            "previous_manager": previous.pk if previous else None,
+            "note": note[:500],
+        }
+        # A hand-over keeps the first-contact deadline: the stakeholder is still waiting.
+        assign(match=match, manager=manager, actor=actor, reason=reason)
+        record_event(
+            match=match,
+            kind="handed_over",
+            actor=actor,
+            note=note,
+            payload={"from": previous.pk if previous else None, "to": manager.pk},
+        )
+        log_action(
+            actor=actor,
+            action="matching.match.handed_over",
+            obj=match,
+            payload={"from": previous.pk if previous else None, "to": manager.pk},
+        )
+    return match
+
+
+def split_quantity(*, match: Match, quantity: int, actor: Any) -> Match:
+    """Set how much this match proposes to move (the rest of the offer stays free for other
+    needs): checks the input and the permission, then the engine moves it under locks."""
+    if not can_act(actor, match):
+        raise NotPermitted(NOT_PERMITTED_MESSAGE)
+    if not match.is_open:
+        raise MatchError(_("A closed match cannot be split."), field="quantity")
+    most = split_maximum(match)
+    if quantity < 1 or quantity > most:
+        raise MatchError(
+            _(
+                "Enter a quantity between 1 and %(max)s: what both the offer and the need "
+                "still have open."
+            )
+            % {"max": most},
+            field="quantity",
+        )
+    if _engine("split_quantity") is None:
+        raise MatchError(_("Splitting is not available yet."), field="quantity")
+    with transaction.atomic():
+        _call_engine("split_quantity", match=match, quantity=quantity, actor=actor)
+        record_event(
+            match=match,
+            kind="quantity",
+            actor=actor,
+            note=str(quantity),
+            payload={"quantity": quantity},
+        )
+    match.refresh_from_db()
+    return match
+
+
+def split_maximum(match: Match) -> int:
+    """The most a match can propose: what both its offer and its need still have open."""
+    return max(min(match.offer.quantity_open, match.need.quantity_open), 0)
+
+
+def contact_stakeholder(
+    *, match: Match, actor: Any, subject: str, body: str, advance: bool = True
+) -> MatchEvent:
+    """E-mail the offer's contact (sent by a job after commit) and move to "contacted".
+
+    The e-mail is recorded on the timeline with its text; the stakeholders app keeps its own
+    interaction log, which this app does not write.
+    """
+    from . import emails
+
+    subject, body = subject.strip(), body.strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = _("Write a subject.")
+    if not body:
+        errors["body"] = _("Write the message.")
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise MatchError(message, field=field)
+    with transaction.atomic():
+        match = (
+            Match.objects.select_for_update(of=("self",))
+            .select_related("offer__contact", "manager")
+            .get(pk=match.pk)
+        )
+        if not can_act(actor, match):
+            raise NotPermitted(NOT_PERMITTED_MESSAGE)
+        if not match.is_open:
+            raise MatchError(_("A closed match cannot be contacted."), field="body")
+        recipient = emails.stakeholder_recipient(match.offer)
+        if recipient is None:
+            raise MatchError(_("The offer has no e-mail address to write to."), field="body")
+        event = record_event(
+            match=match,
+            kind="contact_email",
+            actor=actor,
+            note=f"{subject}\n\n{body}",
+            payload={
+                "to": recipient.email,
+                "name": recipient.name,
+                "language": recipient.language,
+                "subject": subject,
+                "body": body,
+            },
+        )
+        log_action(
+            actor=actor,
+            action="matching.match.contact_email_sent",
+            obj=match,
+            payload={"event": event.pk, "to": recipient.email, "language": recipient.language},
+        )
+        outbox.enqueue(
+            "matching.send_contact_email", event.pk, dedup_key=f"contact-email:{event.pk}"
+        )
+        if advance and match.stage == Stage.ASSIGNED:
+            transition(match=match, to_stage=Stage.CONTACTED, actor=actor)
+    return event
+
+
+# --- The offer's status follows its matches ---------------------------------------------------
+
+
+def offer_status_for(*, stages: set[str], current: str) -> str:
+    """The status an offer should show, given the stages of its matches.
+
+    A collaboration agreed or being delivered: in progress. Still being worked (proposed to
+    negotiating): matched. Only completed ones left: completed. Every match closed without a
+    result: back to review. Offers withdrawn or declined keep their status.
+    """
+    if current in (Offer.Status.WITHDRAWN, Offer.Status.DECLINED):
+        return current
+    if stages & set(ALLOCATED_STAGES):
+        return Offer.Status.IN_PROGRESS
+    if stages & {Stage.PROPOSED, Stage.ASSIGNED, Stage.CONTACTED, Stage.NEGOTIATING}:
+        return Offer.Status.MATCHED
+    if Stage.COMPLETED in stages:
+        return Offer.Status.COMPLETED
+    if current in (Offer.Status.MATCHED, Offer.Status.IN_PROGRESS, Offer.Status.COMPLETED):
+        return Offer.Status.IN_REVIEW
+    return current
+
+
+def sync_offer_status(*, offer: Offer, actor: Any) -> str:
+    """Set ``offer.status`` from its matches' stages (see ``offer_status_for``); audited."""
+    stages = set(Match.objects.filter(offer_id=offer.pk).values_list("stage", flat=True))
+    current = Offer.objects.filter(pk=offer.pk).values_list("status", flat=True).first()
+    if current is None:
+        return ""
+    wanted = offer_status_for(stages=stages, current=current)
+    if wanted != current:
+        Offer.objects.filter(pk=offer.pk).update(status=wanted, updated_at=timezone.now())
+        offer.status = wanted
+        log_action(
+            actor=actor,
+            action="stakeholders.offer.status_changed",
+            obj=offer,
+            payload={"from": current, "to": wanted, "by": "matching"},
+        )
+    return wanted
+
+
+__all__ = [
+    "EXITS",
+    "NEXT_STAGE",
+    "OPEN_STAGES",
+    "TRANSITIONS",
+    "MatchError",
+    "NotPermitted",
+    "TransitionNotAllowed",
+    "assign",
+    "can_act",
+    "contact_stakeholder",
+    "hand_over",
+    "reassign",
+    "split_quantity",
+    "sync_offer_status",
+    "targets_for",
+    "transition",
+]

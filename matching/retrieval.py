@@ -1,0 +1,570 @@
+"""Candidate retrieval: one SQL query per run gathers every fact the score needs.
+
+For an offer (``offer_candidates``) PostgreSQL applies the hard filters (the need is
+published or partly covered, has open quantity, the same resource kind, its "wanted by"
+date has not passed; the offer itself is open, has quantity left and is still available)
+and finds the needs sharing words with the offer in their stored ``search_vector``
+(Italian, unaccented). The words searched for are the offer's own lexemes, chosen with
+PostgreSQL's column statistics so that a search never has to rank thousands of rows
+(``_queries``): needs sharing two of them first, ranked by ``ts_rank``, the best
+``Limits.candidates`` kept. It adds a few needs of the offer's intervention areas when
+words found too few, the need the stakeholder chose on the form, and the needs of the
+offer's open matches (so they are re-scored). Only for those few rows does it compute
+``ts_rank_cd``, the trigram similarity of the titles, the places, the organisation's
+history with each department and the existing match. ``need_candidates`` is the same in
+reverse; ``pair_candidates`` re-reads given matches. Python then scores the rows
+(``matching.engine``).
+
+A pair's facts, and so its score, do not depend on the direction it was found from: the
+text part is always the need's text ranked against the offer's words.
+
+Partial GIN indexes over (resource kind, search vector) of open needs and offers
+(``matching/migrations/0004_open_search_indexes.py``) let the search read only rows of the
+right kind and status.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import connection
+
+from needs.models import Need, Neighbourhood
+from stakeholders.models import Offer, Organisation
+
+from .engine import LIMITS, Candidate, Limits, OutreachCandidate
+from .models import CLOSED_STAGES, OPEN_STAGES, Match, Stage
+
+# Prepare a retrieval query on its second run on a connection (the first may be a one-off).
+PREPARE_AFTER = 1
+# Stages that count as the organisation's history with a department.
+HISTORY_STAGES = (Stage.AGREED, Stage.IN_DELIVERY, Stage.COMPLETED)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One candidate pair: the facts for the engine plus what the services must know."""
+
+    candidate: Candidate
+    # Both sides pass the hard filters now (an existing match may no longer qualify).
+    qualifies: bool
+    match_id: int | None
+    match_stage: str | None
+
+    @property
+    def has_open_match(self) -> bool:
+        return self.match_stage in OPEN_STAGES
+
+    @property
+    def has_closed_match(self) -> bool:
+        return self.match_stage in CLOSED_STAGES
+
+
+def _quoted(column: str) -> str:
+    """SQL that quotes a lexeme for the tsquery input syntax (``'it''s'``). Lexemes are
+    already normalised, so they are quoted and cast (``::tsquery``) rather than parsed
+    again; quoting makes any lexeme safe (an e-mail, ``1.5``, a stray ``|`` or quote)."""
+    return rf"('''' || replace(replace({column}, '\', '\\'), '''', '''''') || '''')"
+
+
+def _stats(table: str) -> str:
+    """How many rows of ``table`` contain each common lexeme, from PostgreSQL's own
+    statistics (ANALYZE keeps the most common elements of a tsvector column with their
+    frequencies): an IDF table kept up to date for free. Lexemes not listed are rarer."""
+    return f"""
+    SELECT x.lexeme, x.freq * greatest(c.reltuples, 0) AS docs
+    FROM pg_stats s
+    JOIN pg_namespace ns ON ns.nspname = s.schemaname
+    JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = s.tablename
+    CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+         AS x(lexeme, freq)
+    WHERE s.schemaname = current_schema() AND s.tablename = '{table}'
+      AND s.attname = 'search_vector' AND x.lexeme IS NOT NULL"""  # noqa: S608
+
+
+def _queries(prefix: str, table: str, stats: str, where: str, *, pairs: bool) -> str:
+    """CTEs ``<prefix>_words``, ``<prefix>_kept`` and ``<prefix>_q``: for each row of
+    ``table`` matching ``where``, an OR tsquery of its own lexemes (``q``) and, with
+    ``pairs``, one that needs two of them (``q_pairs``).
+
+    Which lexemes: title words first, then words other rows are known to contain, rarest
+    first, at most ``max_terms``. The cost of a search is the rows it must rank, so words
+    found in more than ``max_docs`` rows of the searched table (``stats``) are left out, and
+    words are taken in that order only while the rows they occur in add up to at most
+    ``row_budget``. When that leaves no word known to occur, the ``min_terms`` rarest ones
+    are searched for anyway, so an offer written in common words still finds something.
+    """
+    pair_sql = ""
+    if pairs:
+        pair_sql = f""",
+               (SELECT coalesce(string_agg('(' || {_quoted("a.lexeme")} || ' & '
+                                           || {_quoted("b.lexeme")} || ')', ' | '), '')::tsquery
+                FROM {prefix}_kept a JOIN {prefix}_kept b
+                     ON b.src_id = a.src_id AND a.pos < b.pos
+                WHERE a.src_id = k.src_id) AS q_pairs"""  # noqa: S608
+    return f"""
+    {prefix}_words AS MATERIALIZED (
+        SELECT w.*,
+               row_number() OVER (PARTITION BY w.src_id ORDER BY w.rank_key) AS pos,
+               sum(w.docs) FILTER (WHERE w.docs <= %(max_docs)s)
+                   OVER (PARTITION BY w.src_id ORDER BY w.rank_key
+                         ROWS UNBOUNDED PRECEDING) AS spent,
+               row_number() OVER (
+                   PARTITION BY w.src_id ORDER BY w.docs = 0, w.docs, w.lexeme
+               ) AS present_pos
+        FROM (
+            SELECT x.id AS src_id, u.lexeme, coalesce(st.docs, 0) AS docs,
+                   'A' = ANY(u.weights) AS in_title,
+                   -- title words first; then words other rows are known to contain, rarest
+                   -- first; then the others (absent, or too rare to be in the statistics)
+                   ROW(NOT ('A' = ANY(u.weights)), st.docs IS NULL, coalesce(st.docs, 0),
+                       -cardinality(u.positions), u.lexeme) AS rank_key
+            FROM {table} x
+            CROSS JOIN LATERAL unnest(x.search_vector) AS u
+            LEFT JOIN {stats} st ON st.lexeme = u.lexeme
+            -- numbers (ages, quantities, years) match by accident, not by meaning
+            WHERE {where} AND u.lexeme !~ '^[0-9]+([.,/-][0-9]+)*$'
+        ) AS w
+    ),
+    {prefix}_kept AS MATERIALIZED (
+        SELECT src_id, lexeme, pos, in_title FROM (
+            SELECT c.*, bool_or(c.chosen AND c.docs > 0) OVER (PARTITION BY c.src_id) AS any_known
+            FROM (
+                SELECT w.*,
+                       (w.docs <= %(max_docs)s AND w.spent <= %(row_budget)s
+                        AND w.pos <= %(max_terms)s) AS chosen
+                FROM {prefix}_words w
+            ) AS c
+        ) AS k
+        WHERE chosen OR (NOT any_known AND present_pos <= %(min_terms)s)
+    ),
+    {prefix}_q AS MATERIALIZED (
+        SELECT k.src_id, string_agg({_quoted("k.lexeme")}, ' | ')::tsquery AS q,
+               nullif(string_agg({_quoted("k.lexeme")}, ' | ') FILTER (WHERE k.in_title), '')
+                   ::tsquery AS q_title{pair_sql}
+        FROM {prefix}_kept k
+        GROUP BY k.src_id
+    )"""  # noqa: S608
+
+
+NEED_OK = """(n.status = ANY(%(need_statuses)s) AND n.quantity_open > 0
+             AND (n.wanted_by IS NULL OR n.wanted_by >= %(today)s))"""
+OFFER_OK = """(o.status = ANY(%(offer_statuses)s) AND o.quantity_open > 0
+              AND (o.available_until IS NULL OR o.available_until >= %(today)s))"""
+
+
+@cache
+def _tables() -> dict[str, str]:
+    return {
+        "need": Need._meta.db_table,
+        "offer": Offer._meta.db_table,
+        "match": Match._meta.db_table,
+        "offer_areas": Offer.areas.through._meta.db_table,
+        "offer_nils": Offer.neighbourhoods.through._meta.db_table,
+        "offer_municipi": Offer.municipi.through._meta.db_table,
+        "nil_municipi": Neighbourhood.municipi.through._meta.db_table,
+        "org": Organisation._meta.db_table,
+        "org_interests": Organisation.interests.through._meta.db_table,
+        "org_municipi": Organisation.preferred_municipi.through._meta.db_table,
+        "org_nils": Organisation.preferred_neighbourhoods.through._meta.db_table,
+    }
+
+
+def _offer_facts(where: str) -> str:
+    t = _tables()
+    return f"""
+    SELECT o.id, o.organisation_id, o.resource_kind, o.title, o.need_id AS chosen_need_id,
+           o.quantity_open, o.available_from, o.available_until,
+           {OFFER_OK} AS ok,
+           ARRAY(SELECT a.interventionarea_id FROM {t["offer_areas"]} a
+                 WHERE a.offer_id = o.id) AS area_ids,
+           ARRAY(SELECT b.neighbourhood_id FROM {t["offer_nils"]} b
+                 WHERE b.offer_id = o.id) AS neighbourhood_ids,
+           ARRAY(SELECT c.municipio_id FROM {t["offer_municipi"]} c WHERE c.offer_id = o.id
+                 UNION
+                 SELECT nm.municipio_id FROM {t["offer_nils"]} b2
+                 JOIN {t["nil_municipi"]} nm ON nm.neighbourhood_id = b2.neighbourhood_id
+                 WHERE b2.offer_id = o.id) AS municipio_ids
+    FROM {t["offer"]} o
+    WHERE {where}"""  # noqa: S608
+
+
+def _need_facts(where: str) -> str:
+    t = _tables()
+    return f"""
+    SELECT n.id, n.title, n.search_vector, n.resource_kind, n.area_id, n.neighbourhood_id,
+           n.department_id, n.quantity_open, n.wanted_by, n.priority,
+           coalesce(n.last_reviewed_at, n.published_at) AS reviewed_at,
+           {NEED_OK} AS ok,
+           ARRAY(SELECT nm.municipio_id FROM {t["nil_municipi"]} nm
+                 WHERE nm.neighbourhood_id = n.neighbourhood_id) AS municipio_ids
+    FROM {t["need"]} n
+    WHERE {where}"""  # noqa: S608
+
+
+def _history(where: str) -> str:
+    t = _tables()
+    return f"""
+    SELECT o.organisation_id, n.department_id,
+           count(*) FILTER (WHERE m.stage = 'completed') AS completed,
+           count(*) FILTER (WHERE m.stage <> 'completed') AS agreed
+    FROM {t["match"]} m
+    JOIN {t["offer"]} o ON o.id = m.offer_id
+    JOIN {t["need"]} n ON n.id = m.need_id
+    WHERE m.stage = ANY(%(history_stages)s) AND {where}
+    GROUP BY o.organisation_id, n.department_id"""  # noqa: S608
+
+
+def _tail() -> str:
+    """The facts of every pair in ``pairs``. The text part always ranks the need's text
+    against the offer's words (``offer_q``), whichever side the pair was found from."""
+    t = _tables()
+    return f"""
+    SELECT p.offer_id, p.need_id,
+           (f.ok AND nf.ok AND f.resource_kind = nf.resource_kind) AS qualifies,
+           coalesce(ts_rank_cd(nf.search_vector, oq.q, 32), 0) AS text_rank,
+           coalesce(ts_rank_cd(nf.search_vector, oq.q_title, 32), 0) AS title_rank,
+           similarity(nf.title, f.title) AS title_similarity,
+           f.area_ids, nf.area_id, f.neighbourhood_ids, f.municipio_ids,
+           nf.neighbourhood_id, nf.municipio_ids,
+           f.quantity_open, nf.quantity_open, f.available_from, f.available_until,
+           nf.wanted_by, nf.priority, nf.reviewed_at,
+           coalesce(h.completed, 0), coalesce(h.agreed, 0),
+           coalesce(f.chosen_need_id = nf.id, false) AS chosen,
+           m.id, m.stage
+    FROM pairs p
+    JOIN offer_facts f ON f.id = p.offer_id
+    JOIN need_facts nf ON nf.id = p.need_id
+    LEFT JOIN offer_q oq ON oq.src_id = p.offer_id
+    LEFT JOIN history h
+           ON h.organisation_id = f.organisation_id AND h.department_id = nf.department_id
+    LEFT JOIN {t["match"]} m ON m.offer_id = p.offer_id AND m.need_id = p.need_id
+    ORDER BY p.offer_id, p.need_id"""  # noqa: S608
+
+
+def _order_rank(vector: str) -> str:
+    """The preliminary order (the score then weighs the words of the title more)."""
+    return f"ts_rank({vector}, q.q)"
+
+
+def _text_hits(table: str, alias: str, ok: str, facts: str, query: str) -> str:
+    """CTEs ``t1``, ``t2`` and ``text_hits``: rows of ``table`` sharing words with the
+    query, best first. First those sharing at least two words (a selective query the GIN
+    index answers quickly); only when there are too few of those, those sharing one word,
+    of which at most ``single_word_pool`` (the newest) are ranked, so that a common word
+    never makes a run rank the whole table. Ordered by ``ts_rank``, cheaper than
+    ``ts_rank_cd``, which then scores the few rows kept."""
+    a = alias
+    return f"""
+    t1 AS (
+        SELECT {a}.id FROM {table} {a} CROSS JOIN {facts} s CROSS JOIN {query} q
+        WHERE s.ok AND {ok} AND {a}.resource_kind = s.resource_kind
+          AND {a}.search_vector @@ q.q_pairs
+        ORDER BY {_order_rank(a + ".search_vector")} DESC, {a}.id DESC
+        LIMIT %(candidates)s
+    ),
+    t2 AS (
+        SELECT pool.id FROM (
+            SELECT {a}.id, {a}.search_vector
+            FROM {table} {a} CROSS JOIN {facts} s CROSS JOIN {query} q
+            WHERE s.ok AND {ok} AND {a}.resource_kind = s.resource_kind
+              AND {a}.search_vector @@ q.q
+            ORDER BY {a}.id DESC
+            LIMIT %(single_word_pool)s
+        ) AS pool CROSS JOIN {query} q
+        ORDER BY {_order_rank("pool.search_vector")} DESC, pool.id DESC
+        LIMIT %(candidates)s
+    ),
+    text_hits AS (
+        SELECT id FROM t1
+        UNION ALL
+        SELECT id FROM t2 WHERE (SELECT count(*) FROM t1) < %(candidates)s
+    )"""  # noqa: S608
+
+
+@cache
+def offer_sql(limits: Limits = LIMITS) -> str:
+    t = _tables()
+    sql = f"""
+    WITH need_stats AS MATERIALIZED ({_stats(t["need"])}),
+    {_queries("offer", t["offer"], "need_stats", "x.id = %(offer_id)s", pairs=True)},
+    offer_facts AS MATERIALIZED ({_offer_facts("o.id = %(offer_id)s")}),
+    {_text_hits(t["need"], "n", NEED_OK, "offer_facts", "offer_q")},
+    area_hits AS (
+        SELECT n.id FROM {t["need"]} n CROSS JOIN offer_facts f
+        WHERE f.ok AND {NEED_OK} AND n.resource_kind = f.resource_kind
+          AND n.area_id = ANY(f.area_ids)
+          AND (SELECT count(*) FROM text_hits) < %(candidates)s
+        ORDER BY n.priority DESC, n.wanted_by ASC NULLS LAST, n.id DESC
+        LIMIT %(area_candidates)s
+    ),
+    pairs AS (
+        SELECT %(offer_id)s::bigint AS offer_id, c.id AS need_id FROM (
+            SELECT id FROM text_hits
+            UNION SELECT id FROM area_hits
+            UNION SELECT chosen_need_id FROM offer_facts WHERE chosen_need_id IS NOT NULL
+            UNION SELECT need_id FROM {t["match"]}
+                  WHERE offer_id = %(offer_id)s AND stage = ANY(%(open_stages)s)
+        ) AS c
+    ),
+    need_facts AS ({_need_facts("n.id IN (SELECT need_id FROM pairs)")}),
+    history AS ({_history("o.organisation_id = (SELECT organisation_id FROM offer_facts)")})
+    {_tail()}"""  # noqa: S608
+    return inline(sql, limits)
+
+
+@cache
+def need_sql(limits: Limits = LIMITS) -> str:
+    t = _tables()
+    offers_of_pairs = "x.id IN (SELECT offer_id FROM pairs)"
+    sql = f"""
+    WITH offer_stats AS MATERIALIZED ({_stats(t["offer"])}),
+    {_queries("need", t["need"], "offer_stats", "x.id = %(need_id)s", pairs=True)},
+    need_facts AS MATERIALIZED ({_need_facts("n.id = %(need_id)s")}),
+    {_text_hits(t["offer"], "o", OFFER_OK, "need_facts", "need_q")},
+    area_hits AS (
+        SELECT o.id FROM {t["offer"]} o CROSS JOIN need_facts nf
+        WHERE nf.ok AND {OFFER_OK} AND o.resource_kind = nf.resource_kind
+          AND (SELECT count(*) FROM text_hits) < %(candidates)s
+          AND EXISTS (SELECT 1 FROM {t["offer_areas"]} a
+                      WHERE a.offer_id = o.id AND a.interventionarea_id = nf.area_id)
+        ORDER BY o.created_at DESC, o.id DESC
+        LIMIT %(area_candidates)s
+    ),
+    pairs AS (
+        SELECT c.id AS offer_id, %(need_id)s::bigint AS need_id FROM (
+            SELECT id FROM text_hits
+            UNION SELECT id FROM area_hits
+            UNION SELECT o.id FROM {t["offer"]} o WHERE o.need_id = %(need_id)s
+            UNION SELECT offer_id FROM {t["match"]}
+                  WHERE need_id = %(need_id)s AND stage = ANY(%(open_stages)s)
+        ) AS c
+    ),
+    need_stats AS MATERIALIZED ({_stats(t["need"])}),
+    {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
+    offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
+    history AS ({
+        _history(
+            "n.department_id = (SELECT department_id FROM need_facts)"
+            " AND o.organisation_id IN (SELECT organisation_id FROM offer_facts)"
+        )
+    })
+    {_tail()}"""  # noqa: S608
+    return inline(sql, limits)
+
+
+@cache
+def pairs_sql(limits: Limits = LIMITS) -> str:
+    t = _tables()
+    offers_of_pairs = "x.id IN (SELECT offer_id FROM pairs)"
+    sql = f"""
+    WITH pairs AS (SELECT offer_id, need_id FROM {t["match"]} WHERE id = ANY(%(match_ids)s)),
+    need_stats AS MATERIALIZED ({_stats(t["need"])}),
+    {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
+    offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
+    need_facts AS ({_need_facts("n.id IN (SELECT need_id FROM pairs)")}),
+    history AS ({
+        _history(
+            "o.organisation_id IN (SELECT organisation_id FROM offer_facts)"
+            " AND n.department_id IN (SELECT department_id FROM need_facts)"
+        )
+    })
+    {_tail()}"""  # noqa: S608
+    return inline(sql, limits)
+
+
+def _params(today: date, limits: Limits, **extra: Any) -> dict[str, Any]:
+    return {"today": today, **extra}
+
+
+_NAME = re.compile(r"^[a-z_]+$")
+
+
+def _array(values: Sequence[str]) -> str:
+    if not all(_NAME.match(str(v)) for v in values):  # stage and status codes only
+        raise ValueError(f"not a code: {values!r}")
+    return "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]::text[]"
+
+
+def inline(sql: str, limits: Limits = LIMITS) -> str:
+    """Write the constants (statuses, stages, limits: code, never input) into ``sql``:
+    only the ids and the date stay parameters, so a prepared statement's generic plan is
+    the plan the constants call for."""
+    constants = {
+        "need_statuses": _array(Need.PUBLIC_STATUSES),
+        "offer_statuses": _array(Offer.OPEN_STATUSES),
+        "open_stages": _array(OPEN_STAGES),
+        "history_stages": _array(HISTORY_STAGES),
+        "candidates": int(limits.candidates),
+        "area_candidates": int(limits.area_candidates),
+        "max_terms": int(limits.max_query_lexemes),
+        "min_terms": int(limits.min_query_lexemes),
+        "max_docs": int(limits.max_lexeme_rows),
+        "row_budget": int(limits.query_row_budget),
+        "single_word_pool": int(limits.single_word_pool),
+        "outreach_candidates": int(limits.outreach_candidates),
+    }
+    for name, value in constants.items():
+        sql = sql.replace(f"%({name})s", str(value))
+    return sql
+
+
+def fetchall(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run one of the retrieval queries as a prepared statement.
+
+    They are long (planning one costs several milliseconds, as much as running it on a
+    small catalogue) and always planned alike, so each connection plans them once: through
+    a server-side-binding cursor with psycopg's automatic preparation. Django's own cursors
+    bind on the client and never prepare, so nothing else changes on the connection. Off
+    with ``MATCHING_PREPARED_STATEMENTS = False`` (e.g. behind a transaction-pooling
+    PgBouncer).
+    """
+    if not getattr(settings, "MATCHING_PREPARED_STATEMENTS", True):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = PREPARE_AFTER
+    # Wrapped like Django's own cursors: query logging and error translation still apply.
+    with connection._prepare_cursor(psycopg.Cursor(raw)) as cursor:  # type: ignore[attr-defined]
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _rows(sql: str, params: dict[str, Any]) -> list[Row]:
+    records = fetchall(sql, params)
+    rows = []
+    for r in records:
+        candidate = Candidate(
+            offer_id=r[0],
+            need_id=r[1],
+            text_rank=float(r[3] or 0.0),
+            title_rank=float(r[4] or 0.0),
+            title_similarity=float(r[5] or 0.0),
+            offer_area_ids=frozenset(r[6] or ()),
+            need_area_id=r[7],
+            offer_neighbourhood_ids=frozenset(r[8] or ()),
+            offer_municipio_ids=frozenset(r[9] or ()),
+            need_neighbourhood_id=r[10],
+            need_municipio_ids=frozenset(r[11] or ()),
+            offer_quantity_open=r[12],
+            need_quantity_open=r[13],
+            offer_available_from=r[14],
+            offer_available_until=r[15],
+            need_wanted_by=r[16],
+            need_priority=r[17],
+            need_reviewed_at=r[18],
+            history_completed=r[19],
+            history_agreed=r[20],
+            chosen=bool(r[21]),
+        )
+        rows.append(
+            Row(candidate=candidate, qualifies=bool(r[2]), match_id=r[22], match_stage=r[23])
+        )
+    return rows
+
+
+def offer_candidates(*, offer_id: int, today: date, limits: Limits = LIMITS) -> list[Row]:
+    """The needs that could match an offer, with their facts (one query)."""
+    return _rows(offer_sql(limits), _params(today, limits, offer_id=offer_id))
+
+
+def need_candidates(*, need_id: int, today: date, limits: Limits = LIMITS) -> list[Row]:
+    """The open offers that could match a need, with their facts (one query)."""
+    return _rows(need_sql(limits), _params(today, limits, need_id=need_id))
+
+
+def pair_candidates(*, match_ids: Sequence[int], today: date, limits: Limits = LIMITS) -> list[Row]:
+    """The facts of existing matches, to re-score them (one query)."""
+    if not match_ids:
+        return []
+    return _rows(pairs_sql(limits), _params(today, limits, match_ids=list(match_ids)))
+
+
+# --- Outreach ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutreachTarget:
+    need_id: int
+    qualifies: bool
+    candidates: list[OutreachCandidate]
+
+
+@cache
+def outreach_sql(limits: Limits = LIMITS) -> str:
+    t = _tables()
+    sql = f"""
+    WITH need_facts AS MATERIALIZED ({_need_facts("n.id = %(need_id)s")}),
+    orgs AS (
+        SELECT g.id,
+               ARRAY(SELECT pn.neighbourhood_id FROM {t["org_nils"]} pn
+                     WHERE pn.organisation_id = g.id) AS nil_ids,
+               ARRAY(SELECT pm.municipio_id FROM {t["org_municipi"]} pm
+                     WHERE pm.organisation_id = g.id) AS municipio_ids
+        FROM {t["org"]} g
+        JOIN {t["org_interests"]} i ON i.organisation_id = g.id
+        CROSS JOIN need_facts nf
+        WHERE nf.ok AND i.interventionarea_id = nf.area_id AND g.merged_into_id IS NULL
+          AND NOT EXISTS (
+              SELECT 1 FROM {t["match"]} m JOIN {t["offer"]} o ON o.id = m.offer_id
+              WHERE m.need_id = nf.id AND o.organisation_id = g.id
+                AND m.stage = ANY(%(open_stages)s))
+    ),
+    ranked AS (
+        SELECT orgs.*,
+               (nf.neighbourhood_id = ANY(orgs.nil_ids)) AS same_nil,
+               (orgs.municipio_ids && nf.municipio_ids) AS same_municipio,
+               (cardinality(orgs.nil_ids) = 0 AND cardinality(orgs.municipio_ids) = 0) AS anywhere
+        FROM orgs CROSS JOIN need_facts nf
+        ORDER BY same_nil DESC NULLS LAST, same_municipio DESC NULLS LAST,
+                 anywhere DESC, orgs.id
+        LIMIT %(outreach_candidates)s
+    ),
+    history AS ({
+        _history(
+            "n.department_id = (SELECT department_id FROM need_facts)"
+            " AND o.organisation_id IN (SELECT id FROM ranked)"
+        )
+    })
+    SELECT nf.id, nf.ok, nf.neighbourhood_id, nf.municipio_ids,
+           r.id, r.nil_ids, r.municipio_ids, coalesce(h.completed, 0), coalesce(h.agreed, 0)
+    FROM need_facts nf
+    LEFT JOIN ranked r ON true
+    LEFT JOIN history h ON h.organisation_id = r.id
+    ORDER BY r.id"""  # noqa: S608
+    return inline(sql, limits)
+
+
+def outreach_candidates(
+    *, need_id: int, today: date, limits: Limits = LIMITS
+) -> OutreachTarget | None:
+    """Organisations interested in the need's area and not already matched to it."""
+    params = _params(today, limits, need_id=need_id)
+    records = fetchall(outreach_sql(limits), params)
+    if not records:
+        return None
+    first = records[0]
+    candidates = [
+        OutreachCandidate(
+            organisation_id=r[4],
+            need_neighbourhood_id=r[2],
+            need_municipio_ids=frozenset(r[3] or ()),
+            preferred_neighbourhood_ids=frozenset(r[5] or ()),
+            preferred_municipio_ids=frozenset(r[6] or ()),
+            history_completed=r[7],
+            history_agreed=r[8],
+        )
+        for r in records
+        if r[4] is not None
+    ]
+    return OutreachTarget(need_id=first[0], qualifies=bool(first[1]), candidates=candidates)
