@@ -51,7 +51,7 @@ bench: migrate
 	$(BIN)/python -m benchmarks
 
 messages: install
-	$(BIN)/python manage.py makemessages -l it -l en --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*'
+	$(BIN)/python manage.py makemessages -l it -l en --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*' --ignore 'tests/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 static:

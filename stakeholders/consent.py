@@ -7,6 +7,7 @@ file), so every stored consent still says which text the person saw.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Consent
@@ -15,7 +16,7 @@ CONSENT_TEXT_VERSION = "2026-11"
 
 CONSENT_TEXTS = {
     Consent.Purpose.CONTACT: _(
-        "I agree that the City of Milan's contact point may use my name, e-mail address and "
+        "I agree that the contact point of %(city)s may use my name, e-mail address and "
         "phone number to contact me about this offer and about collaborations with the city. "
         "I can withdraw this consent at any time."
     ),
@@ -39,4 +40,6 @@ REQUIRED_PURPOSES = (Consent.Purpose.CONTACT,)
 
 def consent_text(purpose: str) -> str:
     """The current wording for ``purpose`` in the active language."""
-    return str(CONSENT_TEXTS[Consent.Purpose(purpose)])
+    text = str(CONSENT_TEXTS[Consent.Purpose(purpose)])
+    # The city is data (settings), not part of the wording.
+    return text % {"city": settings.CONTACTPOINT_CITY} if "%(city)s" in text else text
