@@ -405,58 +405,71 @@ class MatchAdmin(admin.ModelAdmin):
         messages.success(request, message)
         return HttpResponseRedirect(reverse("admin:matching_match_change", args=[match.pk]))
 
+    def _run_form_action(
+        self,
+        request: HttpRequest,
+        match: Match,
+        *,
+        form: Any,
+        title: str,
+        run: Any,
+        done: Any,
+        error_field: str,
+    ) -> HttpResponse:
+        """Shared path of the action pages: a valid POST calls ``run(cleaned_data)`` (one
+        lifecycle service); a refusal is a 403, a domain error lands on its field, and
+        success goes back to the match with ``done()``'s message."""
+        if request.method == "POST" and form.is_valid():
+            try:
+                run(form.cleaned_data)
+            except lifecycle.NotPermitted as exc:
+                return self._refuse(request, match, exc.message)
+            except lifecycle.MatchError as exc:
+                form.add_error(_form_field(form, exc.field, error_field), exc.message)
+            else:
+                return self._done(request, match, done())
+        status = 400 if request.method == "POST" else 200
+        return self._render_action(request, match, title=title, form=form, status=status)
+
     def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         match = self._action_match(request, object_id)
-        title = gettext("Change the stage")
         if not lifecycle.can_act(request.user, match):
             return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
         form = forms.TransitionForm(
             request.POST if request.method == "POST" else None, match=match, user=request.user
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                lifecycle.transition(
-                    match=match,
-                    to_stage=form.cleaned_data["to_stage"],
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                )
-            except lifecycle.NotPermitted as exc:
-                return self._refuse(request, match, exc.message)
-            except lifecycle.MatchError as exc:
-                form.add_error(_form_field(form, exc.field, "to_stage"), exc.message)
-            else:
-                match.refresh_from_db()
-                return self._done(
-                    request,
-                    match,
-                    gettext("The match is now “%(stage)s”.") % {"stage": match.get_stage_display()},
-                )
-        status = 400 if request.method == "POST" else 200
-        return self._render_action(request, match, title=title, form=form, status=status)
+
+        def done() -> str:
+            match.refresh_from_db()
+            return gettext("The match is now “%(stage)s”.") % {"stage": match.get_stage_display()}
+
+        return self._run_form_action(
+            request,
+            match,
+            form=form,
+            title=gettext("Change the stage"),
+            run=lambda data: lifecycle.transition(
+                match=match, to_stage=data["to_stage"], actor=request.user, note=data["note"]
+            ),
+            done=done,
+            error_field="to_stage",
+        )
 
     def reassign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         match = self._action_match(request, object_id)
         if not lifecycle.is_team_lead(request.user):
             return self._refuse(request, match, gettext("Only a team lead can reassign a match."))
         form = forms.ReassignForm(request.POST if request.method == "POST" else None, match=match)
-        if request.method == "POST" and form.is_valid():
-            try:
-                lifecycle.reassign(
-                    match=match,
-                    manager=form.cleaned_data["manager"],
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                )
-            except lifecycle.NotPermitted as exc:
-                return self._refuse(request, match, exc.message)
-            except lifecycle.MatchError as exc:
-                form.add_error(_form_field(form, exc.field, "manager"), exc.message)
-            else:
-                return self._done(request, match, gettext("The match has been reassigned."))
-        status = 400 if request.method == "POST" else 200
-        return self._render_action(
-            request, match, title=gettext("Reassign the match"), form=form, status=status
+        return self._run_form_action(
+            request,
+            match,
+            form=form,
+            title=gettext("Reassign the match"),
+            run=lambda data: lifecycle.reassign(
+                match=match, manager=data["manager"], actor=request.user, note=data["note"]
+            ),
+            done=lambda: gettext("The match has been reassigned."),
+            error_field="manager",
         )
 
     def hand_over_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -464,23 +477,16 @@ class MatchAdmin(admin.ModelAdmin):
         if not lifecycle.can_act(request.user, match):
             return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
         form = forms.HandOverForm(request.POST if request.method == "POST" else None, match=match)
-        if request.method == "POST" and form.is_valid():
-            try:
-                lifecycle.hand_over(
-                    match=match,
-                    manager=form.cleaned_data["manager"],
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                )
-            except lifecycle.NotPermitted as exc:
-                return self._refuse(request, match, exc.message)
-            except lifecycle.MatchError as exc:
-                form.add_error(_form_field(form, exc.field, "manager"), exc.message)
-            else:
-                return self._done(request, match, gettext("The match has been handed over."))
-        status = 400 if request.method == "POST" else 200
-        return self._render_action(
-            request, match, title=gettext("Hand the match over"), form=form, status=status
+        return self._run_form_action(
+            request,
+            match,
+            form=form,
+            title=gettext("Hand the match over"),
+            run=lambda data: lifecycle.hand_over(
+                match=match, manager=data["manager"], actor=request.user, note=data["note"]
+            ),
+            done=lambda: gettext("The match has been handed over."),
+            error_field="manager",
         )
 
     def split_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -488,20 +494,16 @@ class MatchAdmin(admin.ModelAdmin):
         if not lifecycle.can_act(request.user, match):
             return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
         form = forms.SplitForm(request.POST if request.method == "POST" else None, match=match)
-        if request.method == "POST" and form.is_valid():
-            try:
-                lifecycle.split_quantity(
-                    match=match, quantity=form.cleaned_data["quantity"], actor=request.user
-                )
-            except lifecycle.NotPermitted as exc:
-                return self._refuse(request, match, exc.message)
-            except lifecycle.MatchError as exc:
-                form.add_error(_form_field(form, exc.field, "quantity"), exc.message)
-            else:
-                return self._done(request, match, gettext("The quantity has been split."))
-        status = 400 if request.method == "POST" else 200
-        return self._render_action(
-            request, match, title=gettext("Split the quantity"), form=form, status=status
+        return self._run_form_action(
+            request,
+            match,
+            form=form,
+            title=gettext("Split the quantity"),
+            run=lambda data: lifecycle.split_quantity(
+                match=match, quantity=data["quantity"], actor=request.user
+            ),
+            done=lambda: gettext("The quantity has been split."),
+            error_field="quantity",
         )
 
     def contact_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
