@@ -209,8 +209,21 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
         fresh = self.get_queryset().get(pk=match.pk)
         return Response(self.get_serializer(fresh).data)
 
-    def _refused(self, exc: lifecycle.MatchError, default_field: str) -> ValidationError:
-        return ValidationError({exc.field or default_field: [str(exc.message)]})
+    def _run_action(
+        self, request: Request, *, input_class: Any, run: Any, error_field: str
+    ) -> Response:
+        """Shared path of the POST actions: validate the body, call one lifecycle service
+        with the validated data, and map its refusals to 403 and its errors to a 400 that
+        names the field."""
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            match = run(data.validated_data)
+        except lifecycle.NotPermitted as exc:
+            raise PermissionDenied(str(exc.message)) from exc
+        except lifecycle.MatchError as exc:
+            raise ValidationError({exc.field or error_field: [str(exc.message)]}) from exc
+        return self._respond(match)
 
     @extend_schema(
         summary="Move a match to another stage",
@@ -224,20 +237,14 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
         # Permission before input: a colleague learns nothing about the match's state.
         if not lifecycle.can_act(request.user, match):
             raise PermissionDenied(str(lifecycle.NOT_PERMITTED_MESSAGE))
-        data = TransitionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            match = lifecycle.transition(
-                match=match,
-                to_stage=data.validated_data["to_stage"],
-                actor=request.user,
-                note=data.validated_data["note"],
-            )
-        except lifecycle.NotPermitted as exc:
-            raise PermissionDenied(str(exc.message)) from exc
-        except lifecycle.MatchError as exc:
-            raise self._refused(exc, "to_stage") from exc
-        return self._respond(match)
+        return self._run_action(
+            request,
+            input_class=TransitionInputSerializer,
+            run=lambda data: lifecycle.transition(
+                match=match, to_stage=data["to_stage"], actor=request.user, note=data["note"]
+            ),
+            error_field="to_stage",
+        )
 
     @extend_schema(
         summary="Reassign a match (team leads)",
@@ -249,20 +256,14 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
         match = self.get_object()
         if not lifecycle.is_team_lead(request.user):
             raise PermissionDenied(str(_("Only a team lead can reassign a match.")))
-        data = ReassignInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            match = lifecycle.reassign(
-                match=match,
-                manager=data.validated_data["manager"],
-                actor=request.user,
-                note=data.validated_data["note"],
-            )
-        except lifecycle.NotPermitted as exc:
-            raise PermissionDenied(str(exc.message)) from exc
-        except lifecycle.MatchError as exc:
-            raise self._refused(exc, "manager") from exc
-        return self._respond(match)
+        return self._run_action(
+            request,
+            input_class=ReassignInputSerializer,
+            run=lambda data: lifecycle.reassign(
+                match=match, manager=data["manager"], actor=request.user, note=data["note"]
+            ),
+            error_field="manager",
+        )
 
     @extend_schema(
         summary="Hand a match over to a colleague (its manager or a team lead)",
@@ -274,17 +275,11 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
         match = self.get_object()
         if not lifecycle.can_act(request.user, match):
             raise PermissionDenied(str(lifecycle.NOT_PERMITTED_MESSAGE))
-        data = HandOverInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            match = lifecycle.hand_over(
-                match=match,
-                manager=data.validated_data["manager"],
-                actor=request.user,
-                note=data.validated_data["note"],
-            )
-        except lifecycle.NotPermitted as exc:
-            raise PermissionDenied(str(exc.message)) from exc
-        except lifecycle.MatchError as exc:
-            raise self._refused(exc, "manager") from exc
-        return self._respond(match)
+        return self._run_action(
+            request,
+            input_class=HandOverInputSerializer,
+            run=lambda data: lifecycle.hand_over(
+                match=match, manager=data["manager"], actor=request.user, note=data["note"]
+            ),
+            error_field="manager",
+        )

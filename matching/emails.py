@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+from contactpoint.context_processors import absolute_url, portal_context
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,8 @@ class Recipient:
     language: str
 
 
-def site_url(path: str) -> str:
-    """An absolute link for e-mails, which workers send with no request to build it from
-    (``CONTACTPOINT_BASE_URL``, as the other apps' e-mails)."""
-    base = str(getattr(settings, "CONTACTPOINT_BASE_URL", "") or DEFAULT_SITE_URL).rstrip("/")
-    return f"{base}{path}"
-
-
 def admin_match_url(match: Any) -> str:
-    return site_url(reverse("admin:matching_match_change", args=[match.pk]))
+    return absolute_url(reverse("admin:matching_match_change", args=[match.pk]))
 
 
 def _language(code: str | None) -> str:
@@ -68,8 +61,7 @@ def render(name: str, context: dict[str, Any], *, language: str) -> tuple[str, s
     with translation.override(language):
         context = {
             **context,
-            "PORTAL_NAME": settings.CONTACTPOINT_NAME,
-            "PORTAL_CITY": settings.CONTACTPOINT_CITY,
+            **portal_context(),
         }
         subject = render_to_string(f"matching/emails/{name}.txt#subject", context)
         body = render_to_string(f"matching/emails/{name}.txt#body", context)
@@ -82,8 +74,8 @@ def notification_message(notification: Any, *, language: str) -> tuple[str, str]
         "notification": notification,
         "recipient": notification.recipient,
         "match": match,
-        "match_url": admin_match_url(match) if match is not None else site_url("/admin/"),
-        "queue_url": site_url(reverse("admin:matching_match_changelist")),
+        "match_url": admin_match_url(match) if match is not None else absolute_url("/admin/"),
+        "queue_url": absolute_url(reverse("admin:matching_match_changelist")),
     }
     return render(f"notification_{notification.kind}", context, language=language)
 
@@ -107,7 +99,7 @@ def digest_message(
         "events": events,
         "late": [with_url(match) for match in late],
         "unassigned": [with_url(match) for match in unassigned],
-        "queue_url": site_url(reverse("admin:matching_match_changelist")),
+        "queue_url": absolute_url(reverse("admin:matching_match_changelist")),
     }
     return render("digest", context, language=language)
 
@@ -120,6 +112,6 @@ def contact_draft(*, match: Any, sender: Any, recipient: Recipient) -> tuple[str
         "need": match.need,
         "sender": sender,
         "recipient": recipient,
-        "my_url": site_url("/my/matches/"),
+        "my_url": absolute_url("/my/matches/"),
     }
     return render("contact_stakeholder", context, language=recipient.language)

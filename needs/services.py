@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
+from contactpoint.context_processors import absolute_url
 
 from .models import Department, InterventionArea, Need, NeedReminder, Neighbourhood
 
@@ -360,14 +361,6 @@ def expire_needs(*, today: datetime.date | None = None) -> int:
     return len(due)
 
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-
-
-def _base_url() -> str:
-    """Reminders are sent by a worker, with no request to build absolute links from."""
-    return str(getattr(settings, "CONTACTPOINT_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
-
-
 def remind_stale_needs(*, today: datetime.date | None = None) -> int:
     """E-mail each department the list of its public needs nobody reviewed lately.
 
@@ -427,8 +420,8 @@ def _send_stale_reminder(
             "department": department,
             "needs": needs,
             "stale_after_days": settings.NEED_STALE_AFTER_DAYS,
-            "workspace_url": _base_url() + reverse("needs:workspace"),
-            "base_url": _base_url(),
+            "workspace_url": absolute_url(reverse("needs:workspace")),
+            "base_url": absolute_url(""),
             "portal_name": settings.CONTACTPOINT_NAME,
         }
         subject = render_to_string("needs/email/stale_needs_subject.txt", context)

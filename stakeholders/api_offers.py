@@ -34,10 +34,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from contactpoint.context_processors import absolute_url
 from needs.models import InterventionArea, Municipio, Neighbourhood, ResourceKind
 
 from . import offers, registry
-from .emails import absolute_url
 from .forms import phone_validator, public_need
 from .models import Offer, Organisation
 from .throttling import OfferCreateThrottle, client_ip

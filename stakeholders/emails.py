@@ -10,23 +10,15 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from contactpoint.context_processors import absolute_url, portal_context
+
 from .models import ErasureRequest, Offer
-
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-
-
-def absolute_url(path: str) -> str:
-    """``CONTACTPOINT_BASE_URL`` + path: e-mails are sent by workers, with no request."""
-    base = str(getattr(settings, "CONTACTPOINT_BASE_URL", "") or DEFAULT_BASE_URL)
-    return base.rstrip("/") + path
 
 
 def _send(*, template: str, context: dict[str, Any], to: list[str], language: str) -> None:
     with translation.override(language):
         context = {
-            "PORTAL_NAME": settings.CONTACTPOINT_NAME,
-            "PORTAL_CITY": settings.CONTACTPOINT_CITY,
-            "PORTAL_CONTACT_EMAIL": settings.CONTACTPOINT_CONTACT_EMAIL,
+            **portal_context(),
             "LANGUAGE_CODE": language,
             **context,
         }
