@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -28,11 +30,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
             if extracted in roles.STAFF_ROLES:
                 self.is_staff = True
         if create:
             self.save()
+
+
+def with_totp(user):
+    """City staff need a second factor before the MFA middleware lets them in."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    return user
 
 
 class MunicipioFactory(factory.django.DjangoModelFactory):

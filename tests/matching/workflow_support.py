@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
 from contactpoint import roles
@@ -18,14 +16,8 @@ from tests.factories import (
     OrganisationFactory,
     OrganisationMembershipFactory,
     UserFactory,
+    with_totp,
 )
-
-
-def with_totp(user):
-    """City staff must have a second factor before the middleware lets them in."""
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, generate_totp_secret())
-    return user
 
 
 def login(client, user):
@@ -82,13 +74,7 @@ def add_role(user, role):
 
 
 @pytest.fixture(autouse=True)
-def workflow_defaults(settings, django_db_blocker):
-    """Fast password hashing (users are made in every test), and the role groups present.
-
-    The groups come from a data migration; a transactional test elsewhere flushes them and
-    post_migrate only re-creates the roles that hold permissions.
-    """
+def workflow_defaults(settings):
+    """Fast password hashing: users are made in every test. (The role groups survive
+    flushes: contactpoint.roles re-creates them after every migrate and flush.)"""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock():
-        for name in roles.ALL_ROLES:
-            Group.objects.get_or_create(name=name)

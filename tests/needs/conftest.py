@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.contrib.auth.models import Group
 
 from contactpoint import roles
-from tests.factories import DepartmentFactory, NeedFactory, UserFactory
+from tests.factories import DepartmentFactory, NeedFactory, UserFactory, with_totp
 
 
 def make_user(role: str | None = None, *, departments=(), **kwargs):
     """A user with ``role``; city staff get a TOTP device, as the MFA middleware demands."""
-    if role:
-        # A transactional test elsewhere may have flushed the groups the migration made.
-        Group.objects.get_or_create(name=role)
     user = UserFactory(role=role, **kwargs)
     for department in departments:
         department.members.add(user)
     if user.is_staff or user.is_superuser:
-        TOTP.activate(user, generate_totp_secret())
+        with_totp(user)
     return user
 
 

@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from contactpoint import roles
@@ -19,6 +17,7 @@ from tests.factories import (
     NeighbourhoodFactory,
     UserFactory,
     valid_vat_number,
+    with_totp,
 )
 
 
@@ -102,22 +101,13 @@ def counts() -> tuple[int, int, int]:
     return Offer.objects.count(), Organisation.objects.count(), ContactPerson.objects.count()
 
 
-def _group(role: str | None) -> None:
-    # A transactional test elsewhere may have flushed the groups the migration made.
-    if role:
-        Group.objects.get_or_create(name=role)
-
-
 def staff_user(role: str, email: str | None = None):
     """City staff with TOTP activated (the middleware sends staff without it to set it up)."""
-    _group(role)
     user = UserFactory(role=role, **({"email": email} if email else {}))
-    TOTP.activate(user, generate_totp_secret())
-    return user
+    return with_totp(user)
 
 
 def verified_user(email: str, role: str | None = roles.STAKEHOLDER):
-    _group(role)
     user = UserFactory(email=email, role=role)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -20,6 +19,7 @@ from tests.factories import (
     OrganisationMembershipFactory,
     UserFactory,
     valid_vat_number,
+    with_totp,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def api_client(role: str | None = None, *, superuser: bool = False) -> tuple[API
         user.is_superuser = user.is_staff = True
         user.save()
     if user.is_staff:
-        TOTP.activate(user, generate_totp_secret())
+        with_totp(user)
     client.force_login(user)
     return client, user
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import tablib
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -28,6 +27,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
     valid_vat_number,
+    with_totp,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def login(client, role: str | None, *, superuser: bool = False):
         user.is_superuser = user.is_staff = True
         user.save()
     if user.is_staff:
-        TOTP.activate(user, generate_totp_secret())
+        with_totp(user)
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return user
