@@ -4,6 +4,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from . import landing
 
 
 def portal_context() -> dict[str, Any]:
@@ -16,10 +19,22 @@ def portal_context() -> dict[str, Any]:
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    return portal_context()
+    user = getattr(request, "user", None)
+    return {
+        **portal_context(),
+        # The header's links to every place the person's roles allow (computed when used).
+        "WORK_PLACES": SimpleLazyObject(lambda: landing.places_for(user)) if user else [],
+    }
 
 
-def absolute_url(path: str) -> str:
-    """``CONTACTPOINT_BASE_URL`` + ``path``: e-mails are sent by workers, with no request
-    to build an absolute link from."""
+def absolute_url(path: str, request: HttpRequest | None = None) -> str:
+    """The absolute address of ``path`` on this portal, for e-mails and API answers.
+
+    Outside production, a request's own host wins: the portal answers on whatever host and
+    port the person chose (``make run`` with any ``PORT``). In production, and wherever
+    there is no request (e-mails are sent by Celery workers), ``CONTACTPOINT_BASE_URL``
+    decides; ``manage.py serve`` hands its own address to the worker and beat it starts.
+    """
+    if request is not None and not settings.PRODUCTION:
+        return request.build_absolute_uri(path)
     return settings.CONTACTPOINT_BASE_URL.rstrip("/") + path

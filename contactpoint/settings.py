@@ -350,7 +350,20 @@ CONTACTPOINT_CITY = env("CONTACTPOINT_CITY", "Comune di Milano")
 CONTACTPOINT_CONTACT_EMAIL = env("CONTACTPOINT_CONTACT_EMAIL", "contactpoint@localhost")
 # Needs not reviewed for this many days are shown as stale.
 # Absolute address of the portal, for links in e-mails sent by workers (no request there).
-CONTACTPOINT_BASE_URL = env("CONTACTPOINT_BASE_URL", "http://127.0.0.1:8000")
+# Unset: in production the first of ALLOWED_HOSTS over https; in development it follows PORT
+# (``make run`` and ``manage.py serve`` hand their own address to web, worker and beat).
+CONTACTPOINT_BASE_URL = env(
+    "CONTACTPOINT_BASE_URL",
+    f"https://{(ALLOWED_HOSTS or ['localhost'])[0].lstrip('.')}"
+    if PRODUCTION
+    else f"http://127.0.0.1:{env('PORT') or '8000'}",
+)
+if not CONTACTPOINT_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "CONTACTPOINT_BASE_URL must be the portal's address, such as "
+        "https://contactpoint.example.org"
+    )
+# Needs not reviewed for this many days are shown as stale.
 NEED_STALE_AFTER_DAYS = envint("NEED_STALE_AFTER_DAYS", 60)
 # Public offer intake: accepted offers per IP and per e-mail within the window (seconds).
 OFFER_RATE_LIMIT_PER_IP = envint("OFFER_RATE_LIMIT_PER_IP", 10)

@@ -12,6 +12,8 @@ admin.site.site_header = _("Contact Point administration")
 admin.site.site_title = _("Contact Point")
 admin.site.index_title = _("Work area")
 
+handler500 = "contactpoint.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import health as health_checks
+from .context_processors import portal_context
 
 
 @require_GET
@@ -28,3 +31,16 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def health(request: HttpRequest) -> JsonResponse:
     body, status = health_checks.report()
     return JsonResponse(body, status=status)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page in the site's look, rendered without the request's context processors:
+    the database (sessions, roles) may be what failed."""
+    html = loader.get_template("500.html").render(
+        {
+            **portal_context(),
+            "LANGUAGE_CODE": translation.get_language() or "it",
+            "error_page": True,
+        }
+    )
+    return HttpResponseServerError(html)

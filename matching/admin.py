@@ -58,7 +58,14 @@ class QueueFilter(admin.SimpleListFilter):
         value = self.value()
         if value in (self.MINE, self.UNASSIGNED, self.ALL):
             return value
+        if lifecycle.is_team_lead(request.user) and self._unassigned_waiting():
+            # A team lead's first job is what nobody has taken yet.
+            return self.UNASSIGNED
         return self.MINE if lifecycle.is_match_staff(request.user) else self.ALL
+
+    @staticmethod
+    def _unassigned_waiting() -> bool:
+        return Match.objects.filter(manager__isnull=True, stage__in=OPEN_STAGES).exists()
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         self._current = self.current(request)

@@ -11,4 +11,7 @@ urlpatterns = [
     path("my/matches/<int:pk>/", views.my_match_detail, name="my_match_detail"),
     path("my/matches/<int:pk>/decline/", views.my_match_decline, name="my_match_decline"),
     path("workspace/matches/", views.workspace_matches, name="workspace_matches"),
+    path("team/", views.team_view, name="team"),
+    # Replaced by /dashboard/ for the cabinet once it exists (see contactpoint.landing).
+    path("overview/", views.staff_overview, name="overview"),
 ]

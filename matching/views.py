@@ -13,12 +13,13 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contactpoint import roles
 
-from . import forms, lifecycle
+from . import forms, lifecycle, team
 from .models import Match, MatchEvent, Stage
 
 PAGE_SIZE = 20
@@ -131,4 +132,38 @@ def workspace_matches(request: HttpRequest) -> HttpResponse:
             "stages": Stage.choices,
         },
         status=400 if stage_error else 200,
+    )
+
+
+def _staff_only(request: HttpRequest, *allowed: str) -> None:
+    user = request.user
+    if not (user.is_superuser or roles.has_role(user, *allowed)):
+        raise PermissionDenied
+
+
+@login_required
+def team_view(request: HttpRequest) -> HttpResponse:
+    """Team leads: unassigned matches first, then each account manager's load."""
+    _staff_only(request, roles.TEAM_LEAD)
+    unassigned = team.unassigned_matches()
+    shown = list(unassigned[: team.UNASSIGNED_SHOWN + 1])
+    return render(
+        request,
+        "matching/team_view.html",
+        {
+            "unassigned": shown[: team.UNASSIGNED_SHOWN],
+            "more_unassigned": len(shown) > team.UNASSIGNED_SHOWN,
+            "managers": team.manager_loads(today=timezone.localdate()),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def staff_overview(request: HttpRequest) -> HttpResponse:
+    """Read-only counts of offers, matches and needs (the cabinet's page until the dashboard
+    exists, the legal team's until the vademecum exists)."""
+    _staff_only(request, roles.CABINET, roles.LEGAL, roles.TEAM_LEAD, roles.ACCOUNT_MANAGER)
+    return render(
+        request, "matching/staff_overview.html", team.overview(today=timezone.localdate())
     )

@@ -184,7 +184,9 @@ class OfferReceiptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_tracking_url(self, offer: Offer) -> str:
-        return absolute_url(reverse("offers:track", args=[offer.tracking_token]))
+        return absolute_url(
+            reverse("offers:track", args=[offer.tracking_token]), self.context.get("request")
+        )
 
 
 class OfferOrganisationSerializer(serializers.ModelSerializer):

@@ -93,7 +93,7 @@ def test_login_uses_the_email_address(client):
     response = client.post(LOGIN_URL, {"login": "stakeholder@example.org", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse(settings.LOGIN_REDIRECT_URL)
+    assert response["Location"] == reverse("offers:my_area")  # a stakeholder's work
     assert logged_in_user_id(client) == str(user.pk)
 
 
@@ -115,7 +115,7 @@ def test_stakeholder_logs_in_without_a_second_factor(client):
     )
 
     assert response.status_code == 200
-    assert [url for url, _ in response.redirect_chain] == ["/"]
+    assert [url for url, _ in response.redirect_chain] == ["/my/"]
     assert response.wsgi_request.user.email == "stakeholder@example.org"
 
 

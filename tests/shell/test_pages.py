@@ -120,7 +120,8 @@ def test_navigation_marks_the_current_page_and_offers_login(client):
     assert '<a class="skip-link" href="#main">' in html
     assert '<main id="main"' in html
     assert 'aria-current="page"><span>Home</span>' in html
-    assert 'href="/accounts/login/?next=/"' in html
+    # From the home page nobody is sent back home: each person lands on their work.
+    assert 'href="/accounts/login/"' in html
 
 
 def test_logged_in_user_gets_a_logout_form_not_a_link(client, django_user_model):

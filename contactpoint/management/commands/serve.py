@@ -53,7 +53,13 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "PORT": str(options["port"]),
+            # Links in e-mails sent by the worker and beat point to where this portal answers.
+            "CONTACTPOINT_BASE_URL": self.base_url(options["host"], options["port"]),
+        }
         for name, command in commands.items():
             children[name] = subprocess.Popen(  # noqa: S603
                 command, cwd=settings.BASE_DIR, env=env, start_new_session=True
@@ -77,6 +83,16 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     os.killpg(child.pid, signal.SIGKILL)
             self.stdout.write("Contact Point stopped.")
+
+    @staticmethod
+    def base_url(host: str, port: str) -> str:
+        """``CONTACTPOINT_BASE_URL`` when it is set (production-like runs), else this address."""
+        if os.environ.get("CONTACTPOINT_BASE_URL"):
+            return os.environ["CONTACTPOINT_BASE_URL"]
+        # Listening on every interface: links still need a host a browser can open.
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104
+            host = "127.0.0.1"
+        return f"http://{host}:{port}"
 
     def print_banner(self, address: str) -> None:
         lines = [
