@@ -22,17 +22,44 @@ class DemoUser:
     first_name: str
     last_name: str
     role: str
+    # Department users: the slug of the department they post needs for (needs.demo).
+    department: str = ""
 
 
 DEMO_USERS = (
     DemoUser("stakeholder@example.org", "Giulia", "Bianchi", roles.STAKEHOLDER),
-    DemoUser("education@example.org", "Marco", "Rossi", roles.DEPARTMENT),
+    # One member for every department of the reference data, so each can post its needs.
+    DemoUser("social@example.org", "Sara", "Colombo", roles.DEPARTMENT, "politiche-sociali"),
+    DemoUser("education@example.org", "Marco", "Rossi", roles.DEPARTMENT, "educazione"),
+    DemoUser("resilience@example.org", "Luca", "Marino", roles.DEPARTMENT, "citta-resilienti"),
+    DemoUser(
+        "neighbourhoods@example.org", "Francesca", "Greco", roles.DEPARTMENT, "piano-quartieri"
+    ),
+    DemoUser(
+        "managing-authority@example.org",
+        "Davide",
+        "Lombardi",
+        roles.DEPARTMENT,
+        "autorita-di-gestione",
+    ),
+    DemoUser(
+        "mayors-office@example.org", "Silvia", "Fontana", roles.DEPARTMENT, "gabinetto-del-sindaco"
+    ),
     DemoUser("manager@example.org", "Laura", "Conti", roles.ACCOUNT_MANAGER),
     DemoUser("manager2@example.org", "Paolo", "Ferrari", roles.ACCOUNT_MANAGER),
     DemoUser("lead@example.org", "Chiara", "Galli", roles.TEAM_LEAD),
     DemoUser("cabinet@example.org", "Andrea", "Moretti", roles.CABINET),
     DemoUser("legal@example.org", "Elena", "Ricci", roles.LEGAL),
 )
+
+
+def login_lines() -> list[str]:
+    """One line per demo login, for ``make run`` and ``seed_demo``."""
+    lines = [f"Demo logins (password: {DEMO_PASSWORD}):"]
+    for user in DEMO_USERS:
+        role = f"{user.role} ({user.department})" if user.department else user.role
+        lines.append(f"  {role:<38} {user.email}")
+    return lines
 
 
 @transaction.atomic

@@ -14,10 +14,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from contactpoint.demo import DEMO_USERS
+
 from . import reference
 from .models import Department, InterventionArea, Need, Neighbourhood, ResourceKind
 
-DEMO_DEPARTMENT_MEMBERS = {"education@example.org": "educazione"}
+# Every department of the reference data has a demo member (contactpoint.demo.DEMO_USERS).
+DEMO_DEPARTMENT_MEMBERS = {user.email: user.department for user in DEMO_USERS if user.department}
 
 
 def load_reference() -> None:
@@ -37,7 +40,7 @@ class DemoNeed:
     beneficiaries: str
     beneficiaries_count: int | None
     nil_id: int | None
-    wanted_by: datetime.date
+    wanted_in_days: int  # from the day the demo is loaded: the demo never expires
     priority: int = Need.Priority.NORMAL
     status: str = Need.Status.PUBLISHED
     quantity_open: int | None = None  # None: all still open
@@ -64,7 +67,7 @@ DEMO_NEEDS = (
         beneficiaries="Alunni delle scuole primarie senza un computer a casa",
         beneficiaries_count=40,
         nil_id=76,
-        wanted_by=datetime.date(2027, 2, 15),
+        wanted_in_days=75,
         priority=Need.Priority.HIGH,
         status=Need.Status.PARTIALLY_COVERED,
     ),
@@ -85,7 +88,7 @@ DEMO_NEEDS = (
         beneficiaries_count=250,
         nil_id=33,
         school="Scuola primaria Sottocorno",
-        wanted_by=datetime.date(2027, 5, 30),
+        wanted_in_days=179,
         priority=Need.Priority.HIGH,
     ),
     DemoNeed(
@@ -105,7 +108,7 @@ DEMO_NEEDS = (
         beneficiaries_count=300,
         nil_id=None,
         school="Sei scuole primarie non centrali",
-        wanted_by=datetime.date(2027, 4, 30),
+        wanted_in_days=149,
     ),
     DemoNeed(
         title="Pacchi alimentari per famiglie in difficoltà",
@@ -122,7 +125,7 @@ DEMO_NEEDS = (
         beneficiaries="Famiglie con bambini seguite dai servizi sociali",
         beneficiaries_count=180,
         nil_id=35,
-        wanted_by=datetime.date(2027, 1, 31),
+        wanted_in_days=60,
         priority=Need.Priority.URGENT,
     ),
     DemoNeed(
@@ -140,7 +143,7 @@ DEMO_NEEDS = (
         beneficiaries="Bambini e famiglie del quartiere",
         beneficiaries_count=400,
         nil_id=20,
-        wanted_by=datetime.date(2027, 3, 31),
+        wanted_in_days=119,
     ),
     DemoNeed(
         title="Giardino scolastico da piantare con gli alunni",
@@ -157,7 +160,7 @@ DEMO_NEEDS = (
         beneficiaries="Alunni della scuola primaria",
         beneficiaries_count=320,
         nil_id=57,
-        wanted_by=datetime.date(2027, 3, 15),
+        wanted_in_days=103,
     ),
     DemoNeed(
         title="Riparatori volontari per un repair café di quartiere",
@@ -174,7 +177,7 @@ DEMO_NEEDS = (
         beneficiaries="Abitanti del quartiere",
         beneficiaries_count=None,
         nil_id=14,
-        wanted_by=datetime.date(2027, 6, 30),
+        wanted_in_days=210,
         priority=Need.Priority.LOW,
     ),
     DemoNeed(
@@ -192,7 +195,7 @@ DEMO_NEEDS = (
         beneficiaries="Reti degli hub di quartiere",
         beneficiaries_count=None,
         nil_id=None,
-        wanted_by=datetime.date(2027, 4, 15),
+        wanted_in_days=134,
     ),
     DemoNeed(
         title="Spazi per il doposcuola",
@@ -208,7 +211,7 @@ DEMO_NEEDS = (
         beneficiaries="Alunni delle scuole primarie e medie",
         beneficiaries_count=60,
         nil_id=76,
-        wanted_by=datetime.date(2027, 9, 1),
+        wanted_in_days=273,
     ),
     DemoNeed(
         title="Volontari per il tutoraggio digitale degli anziani",
@@ -225,7 +228,7 @@ DEMO_NEEDS = (
         beneficiaries="Persone anziane del quartiere",
         beneficiaries_count=200,
         nil_id=46,
-        wanted_by=datetime.date(2027, 5, 31),
+        wanted_in_days=180,
         reviewed_days_ago=90,  # stale: nobody confirmed it lately
     ),
     DemoNeed(
@@ -242,7 +245,7 @@ DEMO_NEEDS = (
         beneficiaries="Bambini e famiglie di Rogoredo e Santa Giulia",
         beneficiaries_count=500,
         nil_id=33,
-        wanted_by=datetime.date(2027, 6, 15),
+        wanted_in_days=195,
     ),
     DemoNeed(
         title="SIM dati per famiglie senza connessione",
@@ -258,7 +261,7 @@ DEMO_NEEDS = (
         beneficiaries="Famiglie di alunni delle scuole primarie",
         beneficiaries_count=100,
         nil_id=None,
-        wanted_by=datetime.date(2027, 2, 28),
+        wanted_in_days=88,
         status=Need.Status.DRAFT,
     ),
 )
@@ -271,12 +274,15 @@ def load_needs() -> None:
     for email, slug in DEMO_DEPARTMENT_MEMBERS.items():
         user = User.objects.filter(username=email).first()
         if user is not None:
-            Department.objects.get(slug=slug).members.add(user)
+            department = Department.objects.filter(slug=slug).first()
+            if department is not None:  # another city's reference data has other departments
+                department.members.add(user)
 
     departments = {d.slug: d for d in Department.objects.all()}
     areas = {a.slug: a for a in InterventionArea.objects.all()}
     neighbourhoods = {n.nil_id: n for n in Neighbourhood.objects.all()}
     now = timezone.now()
+    today = timezone.localdate()
     for demo in DEMO_NEEDS:
         public = demo.status in Need.PUBLIC_STATUSES
         Need.objects.update_or_create(
@@ -297,7 +303,7 @@ def load_needs() -> None:
                 "school": demo.school,
                 "address": demo.address,
                 "priority": demo.priority,
-                "wanted_by": demo.wanted_by,
+                "wanted_by": today + datetime.timedelta(days=demo.wanted_in_days),
                 "status": demo.status,
                 "published_at": now - datetime.timedelta(days=demo.reviewed_days_ago)
                 if public

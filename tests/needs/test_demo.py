@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.utils import timezone
 
 from contactpoint import roles
-from contactpoint.demo import load_users
+from contactpoint.demo import DEMO_USERS, load_users
 from contactpoint.management.commands.seed_demo import DEMO_LOADERS
+from matching.models import Match
 from needs import demo
 from needs.models import Department, Need, Neighbourhood
+from stakeholders.models import Offer
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +56,7 @@ def test_demo_needs_come_from_the_plan_and_load_idempotently():
     assert (sky.area.slug, sky.quantity) == ("stem", 6)
     assert Need.objects.filter(status=Need.Status.DRAFT).count() == 1
     assert Need.objects.published().stale().count() == 1
-    assert all(n.wanted_by.year == 2027 for n in Need.objects.all())
+    assert all(n.wanted_by > timezone.localdate() for n in Need.objects.all())
     assert Need.objects.values("area").distinct().count() == 7
 
 
@@ -62,3 +68,30 @@ def test_demo_education_user_is_a_member_of_education():
     user = get_user_model().objects.get(username="education@example.org")
     assert Department.objects.get(slug="educazione") in user.departments.all()
     assert Need.objects.editable_by(user).filter(title__startswith="40 PC").exists()
+
+
+def test_every_department_has_a_demo_member_who_can_post_its_needs():
+    load_users()
+    demo.load_reference()
+    demo.load_needs()
+
+    for department in Department.objects.all():
+        members = department.members.filter(groups__name=roles.DEPARTMENT)
+        assert members.exists(), f"{department.name} has no member"
+    social = get_user_model().objects.get(username="social@example.org")
+    assert Need.objects.editable_by(social).filter(department__slug="politiche-sociali").exists()
+
+
+def test_no_demo_date_is_in_the_past(settings):
+    """Dates are counted from the day the demo is loaded, so it never expires."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    today = timezone.localdate()
+
+    assert not Need.objects.filter(wanted_by__lt=today).exists()
+    assert not Offer.objects.filter(available_until__lt=today).exists()
+    assert not Match.objects.filter(first_contact_due__lt=today).exists()
+    # Every demo login is printed.
+    for user in DEMO_USERS:
+        assert user.email in out.getvalue()

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
+from contactpoint import demo
+
 # Each app's demo loader, in dependency order. Every loader is idempotent.
 DEMO_LOADERS = [
     "contactpoint.demo.load_users",
@@ -21,3 +23,4 @@ class Command(BaseCommand):
         for dotted in DEMO_LOADERS:
             import_string(dotted)()
             self.stdout.write(f"loaded {dotted}")
+        self.stdout.write("\n".join(demo.login_lines()))

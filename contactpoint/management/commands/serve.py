@@ -99,10 +99,8 @@ class Command(BaseCommand):
             "",
             f"Contact Point is running on http://{address}/  (Ctrl-C stops web, worker and beat)",
             f"Admin: http://{address}/admin/   API docs: http://{address}/api/docs/",
-            f"Demo logins (password: {demo.DEMO_PASSWORD}):",
+            *demo.login_lines(),
         ]
-        for user in demo.DEMO_USERS:
-            lines.append(f"  {user.role:<16} {user.email}")
         lines.append(
             "City staff sign in with a second factor: "
             "python manage.py demo_totp <e-mail> prints the current code."
