@@ -167,3 +167,22 @@ def test_pages_have_no_inline_script_or_style(client):
         for line in html.splitlines():
             if "<script" in line:
                 assert " src=" in line, (path, line)
+
+
+@pytest.mark.parametrize("path", ["/", "/accessibility/"])
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_pages_promise_only_what_exists(client, path, language):
+    """No vademecum, agreements, dashboard or measured results until they are built."""
+    html = client.get(path, headers={"accept-language": language}).content.decode().lower()
+    text = re.sub(r"<[^>]+>", " ", html)
+
+    for promise in (
+        "vademecum",
+        "dashboard",
+        "agreement",
+        "accordo",
+        "accordi ",
+        "misur",
+        "measured",
+    ):
+        assert promise not in text, promise
