@@ -232,6 +232,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Rome"
+# Our Italian date formats: "1 dicembre 2026", months lower case in running text.
+FORMAT_MODULE_PATH = ["contactpoint.formats"]
 LANGUAGE_COOKIE_NAME = "contactpoint_language"
 LANGUAGE_COOKIE_SECURE = PRODUCTION
 LANGUAGE_COOKIE_HTTPONLY = True

@@ -13,12 +13,25 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    ManyToManyField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.forms import CheckboxSelectMultiple
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -219,7 +232,7 @@ class MatchAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("score"), ordering="score")
     def score_column(self, obj: Match) -> str:
-        return f"{obj.score:.2f}"
+        return number_format(obj.score, 2)
 
     @admin.display(description=_("stage"), ordering="stage")
     def stage_column(self, obj: Match) -> str:
@@ -239,7 +252,11 @@ class MatchAdmin(admin.ModelAdmin):
         state = sla.sla_state(obj)
         label = sla.SLA_LABELS[state]
         if state in (sla.SlaState.ON_TIME, sla.SlaState.DUE_TODAY, sla.SlaState.LATE):
-            due = obj.first_contact_due.strftime("%d/%m/%Y") if obj.first_contact_due else ""
+            due = (
+                date_format(obj.first_contact_due, "SHORT_DATE_FORMAT")
+                if obj.first_contact_due
+                else ""
+            )
             return format_html(
                 '<span class="cp-sla cp-sla--{}">{}</span> <span class="cp-muted">{}</span>',
                 state,
@@ -296,7 +313,7 @@ class MatchAdmin(admin.ModelAdmin):
             context.update(
                 {
                     "routing_text": routing.describe_reason(match.routing_reason),
-                    "routing_candidates": routing.candidate_rows(match.routing_reason),
+                    "routing_candidates": _with_dates(routing.candidate_rows(match.routing_reason)),
                     "routing_rule": (match.routing_reason or {}).get("rule", ""),
                     "organisation": organisation,
                     "organisation_url": _admin_url(
@@ -630,7 +647,16 @@ def score_rows(score_parts: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def _number(value: Any) -> Any:
-    return f"{value:.2f}" if isinstance(value, float) else value
+    """Scores as the person's language writes them ("0,85" in Italian, "0.85" in English)."""
+    return number_format(value, 2) if isinstance(value, float) else value
+
+
+def _with_dates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Routing reasons keep their dates as ISO text; the page shows them as dates."""
+    for row in rows:
+        when = row.get("last_assigned_at")
+        row["last_assigned_at"] = parse_datetime(when) if isinstance(when, str) else when
+    return rows
 
 
 # --- Account managers, holidays, notifications ----------------------------------------------
@@ -656,7 +682,8 @@ class AccountManagerProfileAdmin(admin.ModelAdmin):
     list_filter = ("available", "areas")
     search_fields = ("user__email", "user__first_name", "user__last_name")
     list_select_related = ("user",)
-    filter_horizontal = ("areas",)
+    # Tick boxes instead of a Ctrl-click list: usable on a phone.
+    formfield_overrides = {ManyToManyField: {"widget": CheckboxSelectMultiple}}
     fields = ("user", "areas", "capacity", "available", "language", "last_assigned_at")
     readonly_fields = ("last_assigned_at",)
     inlines = (AbsenceInline,)
@@ -743,7 +770,7 @@ class OutreachSuggestionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("score"), ordering="score")
     def score_column(self, obj: OutreachSuggestion) -> str:
-        return f"{obj.score:.2f}"
+        return number_format(obj.score, 2)
 
     @admin.display(description=_("why"))
     def reasons_column(self, obj: OutreachSuggestion) -> str:

@@ -251,11 +251,18 @@ class Holiday(models.Model):
 class OutreachSuggestion(models.Model):
     """An organisation whose stated interests fit a newly published need."""
 
-    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="outreach_suggestions")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField(default=0)
-    reason = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    need = models.ForeignKey(
+        Need,
+        verbose_name=_("need"),
+        on_delete=models.CASCADE,
+        related_name="outreach_suggestions",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.FloatField(_("score"), default=0)
+    reason = models.JSONField(_("reasons"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("outreach suggestion")
@@ -276,16 +283,24 @@ class Notification(models.Model):
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="match_notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="match_notifications",
     )
     match = models.ForeignKey(
-        Match, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        Match,
+        verbose_name=_("match"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
-    kind = models.CharField(max_length=40)
-    dedup_key = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    digest_sent_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    dedup_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    digest_sent_at = models.DateTimeField(_("in the digest of"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -231,7 +233,8 @@ class NeedAdmin(admin.ModelAdmin):
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "name_en", "slug", "email", "member_count", "need_count"]
     search_fields = ["name", "name_en", "slug"]
-    filter_horizontal = ["members"]
+    # Typing a name finds the person (no Ctrl-click list, usable on a phone).
+    autocomplete_fields = ["members"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Department]:
@@ -264,7 +267,7 @@ class NeighbourhoodAdmin(admin.ModelAdmin):
     list_filter = ["municipi"]
     list_select_related = ["municipio"]
     search_fields = ["name", "official_name", "=nil_id"]
-    filter_horizontal = ["municipi"]
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     ordering = ["nil_id"]
 
 

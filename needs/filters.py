@@ -11,6 +11,7 @@ from contactpoint.search import SEARCH_CONFIG
 
 from .forms import StyledBoundField
 from .models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
+from .widgets import NeighbourhoodSelect
 
 SEARCH_MAX_LENGTH = 200
 
@@ -61,6 +62,8 @@ class NeedFilter(django_filters.FilterSet):
         queryset=Neighbourhood.objects.order_by("name"),
         to_field_name="nil_id",
         empty_label=_("All neighbourhoods"),
+        # Choosing a Municipio narrows this list to its NIL (static/js/places.js).
+        widget=NeighbourhoodSelect(narrowed_by="municipio", key="number"),
     )
     resource_kind = django_filters.ChoiceFilter(
         label=_("Kind of help"),

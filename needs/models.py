@@ -82,7 +82,7 @@ class Neighbourhood(models.Model):
 class Department(TranslatedNameMixin):
     """A city department that owns needs (Social Policies, Education, ...)."""
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("code"), unique=True)
     email = models.EmailField(_("e-mail"), blank=True, default="")
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -100,7 +100,7 @@ class Department(TranslatedNameMixin):
 class InterventionArea(TranslatedNameMixin):
     """A theme of the city's CSR plan (food poverty, digital poverty, STEM, ...)."""
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("code"), unique=True)
     description = models.TextField(_("description"), blank=True, default="")
 
     class Meta:

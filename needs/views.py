@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from django_htmx.middleware import HtmxDetails
 from . import services
 from .filters import NeedFilter
 from .forms import CloseNeedForm, NeedForm
-from .models import Need
+from .models import Municipio, Need
 
 CATALOGUE_PAGE_SIZE = 20
 WORKSPACE_PAGE_SIZE = 50
@@ -76,7 +76,13 @@ def need_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need = get_object_or_404(catalogue_queryset(), pk=pk)
+    # A NIL may straddle two or three Municipi: the page names them all.
+    need = get_object_or_404(
+        catalogue_queryset().prefetch_related(
+            Prefetch("neighbourhood__municipi", queryset=Municipio.objects.order_by("number"))
+        ),
+        pk=pk,
+    )
     return render(request, "needs/need_detail.html", {"need": need})
 
 

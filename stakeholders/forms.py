@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
+from needs.widgets import NeighbourhoodCheckboxes
 
 from . import offers, registry
 from .consent import CONSENT_TEXT_VERSION, consent_text
@@ -129,20 +130,17 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
         label=_("Municipi"),
         queryset=Municipio.objects.all(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
-        help_text=_(
-            "Leave empty to help anywhere in the city. Hold Ctrl (Cmd on a Mac) to choose more "
-            "than one."
-        ),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to help anywhere in the city."),
     )
     neighbourhoods = forms.ModelMultipleChoiceField(
         label=_("Neighbourhoods (NIL)"),
         queryset=Neighbourhood.objects.all(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=NeighbourhoodCheckboxes(narrowed_by="municipi"),
         help_text=_(
-            "Leave empty to help anywhere in the city. Hold Ctrl (Cmd on a Mac) to choose more "
-            "than one; at most 20 places in all."
+            "Leave empty to help anywhere in the city. Choosing Municipi above shows only "
+            "their neighbourhoods; at most 20 places in all."
         ),
     )
     available_from = forms.DateField(label=_("Available from"), required=False, widget=DateInput())
@@ -308,8 +306,8 @@ class OrganisationProfileForm(BootstrapItaliaMixin, forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "interests": forms.CheckboxSelectMultiple,
-            "preferred_municipi": forms.SelectMultiple(attrs={"size": 5}),
-            "preferred_neighbourhoods": forms.SelectMultiple(attrs={"size": 8}),
+            "preferred_municipi": forms.CheckboxSelectMultiple,
+            "preferred_neighbourhoods": NeighbourhoodCheckboxes(narrowed_by="preferred_municipi"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

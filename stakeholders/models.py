@@ -146,12 +146,18 @@ class OrganisationMembership(models.Model):
     """A user account that acts for an organisation in the stakeholder area."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="organisation_memberships",
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="memberships"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("organisation user")
@@ -273,12 +279,20 @@ class DuplicateFlag(models.Model):
     """Two organisations that may be the same, waiting for staff to merge or dismiss."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="duplicate_flags"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="duplicate_flags",
     )
-    candidate = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(
+        Organisation,
+        verbose_name=_("may be the same as"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     reason = models.CharField(_("reason"), max_length=200)
     similarity = models.FloatField(_("similarity"), default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=20, blank=True, default="")
 
