@@ -186,3 +186,15 @@ def test_pages_promise_only_what_exists(client, path, language):
         "measured",
     ):
         assert promise not in text, promise
+
+
+@pytest.mark.parametrize(("language", "wording"), [("it", "Accedi"), ("en", "Sign in")])
+def test_one_wording_for_signing_in(client, language, wording):
+    """The header's link and the sign-in page say the same thing."""
+    home = client.get("/", headers={"accept-language": language}).content.decode()
+    login = client.get("/accounts/login/", headers={"accept-language": language}).content.decode()
+
+    assert f"<span>{wording}</span>" in home
+    assert wording in login
+    for other in ("Sign In", "Log in", "Log In", "Login"):
+        assert other not in re.sub(r"<[^>]+>", " ", home + login)
