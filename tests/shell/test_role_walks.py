@@ -1,0 +1,184 @@
+"""Each role, in a real browser, from signing in (with a second factor for staff) to its
+first action on the page it lands on. In Italian, and once in English."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from contactpoint import roles
+from matching.models import Stage
+from tests.factories import (
+    ContactPersonFactory,
+    DepartmentFactory,
+    OfferFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+    make_manager,
+    make_match,
+    make_stakeholder,
+    workflow_defaults,
+)
+
+PASSWORD = "correct-horse-battery"  # UserFactory's
+TOTP_PERIOD = 30
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # login rate limits and used TOTP codes
+    yield
+    cache.clear()
+
+
+def totp_code(secret: str) -> str:
+    if TOTP_PERIOD - time.time() % TOTP_PERIOD < 3:
+        time.sleep(3)  # the code would expire before it is checked
+    return format_hotp_value(hotp_value(secret, int(time.time()) // TOTP_PERIOD))
+
+
+def ready(user) -> str | None:
+    """A verified e-mail, and for staff an authenticator; returns its secret."""
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    if not roles.is_city_staff(user):
+        return None
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def sign_in(page, base_url: str, user, secret: str | None, *, wording: str = "Accedi") -> None:
+    """From the home page's header link, as a person would."""
+    page.goto(base_url + "/")
+    page.locator(".it-header-slim-wrapper a", has_text=wording).click()
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form:has(input[name=login]) button[type=submit]").click()
+    if secret is not None:
+        page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/.*"))
+        page.fill("input[name=code]", totp_code(secret))
+        page.locator("form:has(input[name=code]) button[type=submit]:not([form])").click()
+
+
+def header_places(page) -> list[str]:
+    return page.locator("#main-menu a[data-place]").evaluate_all(
+        "links => links.map(link => link.dataset.place)"
+    )
+
+
+def test_account_manager_lands_on_their_queue_and_opens_a_match(live_server, page):
+    manager = make_manager(first_name="Laura", last_name="Conti")
+    match = make_match(manager=manager, stage=Stage.ASSIGNED)
+    secret = ready(manager)
+
+    sign_in(page, live_server.url, manager, secret)
+
+    page.wait_for_url(f"{live_server.url}/admin/matching/match/")
+    row = page.locator("#result_list tbody tr", has_text=match.need.title)
+    expect(row).to_have_count(1)
+    row.locator("th a, td a").first.click()
+    page.wait_for_url(re.compile(rf".*/admin/matching/match/{match.pk}/change/$"))
+    expect(page.locator("button[data-action=advance][data-to-stage=contacted]")).to_be_visible()
+    assert page.console_errors == []
+
+
+def test_team_lead_lands_on_the_team_view_and_opens_an_unassigned_match(live_server, page):
+    lead = make_manager(lead=True, profile=False, first_name="Chiara", last_name="Galli")
+    make_manager(first_name="Paolo", last_name="Ferrari")
+    waiting = make_match(manager=None, stage=Stage.PROPOSED)
+    secret = ready(lead)
+
+    sign_in(page, live_server.url, lead, secret)
+
+    page.wait_for_url(f"{live_server.url}/team/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vista del team")
+    assert header_places(page) == ["team", "queue", "admin"]
+    expect(page.locator("#cp-loads-table")).to_contain_text("Paolo Ferrari")
+    page.locator("#cp-unassigned-table a", has_text=waiting.need.title).click()
+    page.wait_for_url(re.compile(rf".*/admin/matching/match/{waiting.pk}/change/$"))
+    assert page.console_errors == []
+
+
+def test_department_user_lands_on_the_workspace_and_starts_a_need(live_server, page):
+    user = UserFactory(role=roles.DEPARTMENT)
+    DepartmentFactory(name="Politiche Sociali").members.add(user)
+    secret = ready(user)
+
+    sign_in(page, live_server.url, user, secret)
+
+    page.wait_for_url(f"{live_server.url}/workspace/")
+    assert header_places(page) == ["workspace", "admin"]
+    page.get_by_role("link", name="Nuovo fabbisogno").click()
+    page.wait_for_url(f"{live_server.url}/workspace/needs/new/")
+    expect(page.locator("form #id_title")).to_be_visible()
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("role", [roles.CABINET, roles.LEGAL])
+def test_cabinet_and_legal_land_on_the_overview_and_read_it(live_server, page, role):
+    user = UserFactory(role=role)
+    make_match(manager=None, stage=Stage.PROPOSED)
+    secret = ready(user)
+
+    sign_in(page, live_server.url, user, secret)
+
+    page.wait_for_url(f"{live_server.url}/overview/")
+    assert header_places(page) == ["overview", "admin"]
+    expect(page.locator("#cp-unassigned-count")).to_have_text("1")
+    expect(page.locator("section[aria-labelledby=cp-matches]")).to_contain_text("Proposto")
+    assert page.console_errors == []
+
+
+def test_stakeholder_lands_on_my_area_and_opens_their_offer(live_server, page):
+    organisation = OrganisationFactory(legal_name="Tecnologie Solidali S.r.l.")
+    user = make_stakeholder(organisation)
+    offer = OfferFactory(
+        organisation=organisation,
+        contact=ContactPersonFactory(organisation=organisation),
+        title="20 computer portatili",
+    )
+    ready(user)
+
+    sign_in(page, live_server.url, user, None)
+
+    page.wait_for_url(f"{live_server.url}/my/")
+    assert header_places(page) == ["my"]
+    page.locator("main a", has_text=offer.title).first.click()
+    page.wait_for_url(f"{live_server.url}/offers/track/{offer.tracking_token}/")
+    expect(page.locator("main")).to_contain_text(offer.title)
+    assert page.console_errors == []
+
+
+def test_in_english_a_team_lead_lands_on_the_team_view(live_server, browser):
+    lead = make_manager(lead=True, profile=False)
+    make_match(manager=None, stage=Stage.PROPOSED)
+    secret = ready(lead)
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, live_server.url, lead, secret, wording="Sign in")
+
+        page.wait_for_url(f"{live_server.url}/team/")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Team view")
+        expect(page.locator("#main-menu")).to_contain_text("My queue")
+    finally:
+        context.close()
