@@ -148,3 +148,13 @@ def test_overview_is_refused_to_stakeholders_and_departments(client):
     for role in (roles.STAKEHOLDER, roles.DEPARTMENT):
         client.force_login(person(role))
         assert client.get(reverse("matching:overview")).status_code == 403
+
+
+def test_the_admin_links_the_same_work_places(client):
+    user = person(roles.TEAM_LEAD)
+    client.force_login(user)
+
+    html = client.get("/admin/").content.decode()
+
+    assert '<a href="/team/" data-place="team">' in html
+    assert '<a href="/admin/matching/match/" data-place="queue">' in html

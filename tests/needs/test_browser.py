@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from contactpoint import roles
 from needs import demo
 from needs.models import Need
+from tests.factories import MunicipioFactory, NeighbourhoodFactory
 
 
 @pytest.mark.browser
@@ -73,3 +74,22 @@ def test_filters_work_without_javascript(live_server, browser):
     expect(page.locator("#needs-results")).to_contain_text("Sottocorno")
     expect(page.locator("#needs-results")).not_to_contain_text("40 PC")
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_choosing_a_municipio_narrows_the_nil_picker(live_server, page):
+    four, one = MunicipioFactory(number=4), MunicipioFactory(number=1)
+    rogoredo = NeighbourhoodFactory(nil_id=4901, name="Rogoredo", municipio=four)
+    rogoredo.municipi.add(MunicipioFactory(number=5))
+    brera = NeighbourhoodFactory(nil_id=4902, name="Brera", municipio=one)
+
+    page.goto(f"{live_server.url}/needs/")
+    page.select_option("#id_municipio", str(four.number))
+
+    options = page.locator("#id_neighbourhood option")
+    assert options.filter(has_text="Rogoredo").evaluate("o => o.hidden") is False
+    assert options.filter(has_text=brera.name).evaluate("o => o.hidden") is True
+    page.select_option("#id_municipio", "")
+    assert options.filter(has_text=brera.name).evaluate("o => o.hidden") is False
+    assert page.console_errors == []
