@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from stdnum import luhn
 
 from needs.models import InterventionArea, Municipio
@@ -269,10 +270,17 @@ DEMO_ORGANISATIONS = (
 class DemoInteraction:
     organisations: tuple[str, ...]
     kind: str
-    date: datetime.date
+    # The plan's history keeps its real dates; a recent contact is counted back from the
+    # day the demo is loaded (an int: days ago), so it stays recent.
+    date: datetime.date | int
     subject: str
     notes: str
     staff: str = MANAGER
+
+    def on(self, today: datetime.date) -> datetime.date:
+        if isinstance(self.date, int):
+            return today - datetime.timedelta(days=self.date)
+        return self.date
 
 
 LOCAL_GROUP = tuple(o.legal_name for o in DEMO_ORGANISATIONS if o.local_group)
@@ -313,7 +321,7 @@ DEMO_INTERACTIONS = (
     DemoInteraction(
         ("Esempio Tech S.r.l.",),
         Interaction.Kind.CALL,
-        datetime.date(2026, 10, 6),
+        57,
         "Disponibilità di portatili dismessi",
         "L'azienda può donare una ventina di portatili all'anno: da collegare ai fabbisogni "
         "di povertà digitale.",
@@ -375,17 +383,19 @@ def load() -> list[Organisation]:
     for demo in DEMO_ORGANISATIONS:
         by_name[demo.legal_name].member_of.add(*(by_name[n] for n in demo.member_of))
 
+    today = timezone.localdate()
     for item in DEMO_INTERACTIONS:
         for name in item.organisations:
             organisation = by_name[name]
+            # Keyed by subject: a relative date moves from one day to the next.
             if not Interaction.objects.filter(
-                organisation=organisation, subject=item.subject, date=item.date
+                organisation=organisation, subject=item.subject
             ).exists():
                 registry.record_interaction(
                     organisation=organisation,
                     kind=item.kind,
                     subject=item.subject,
-                    date=item.date,
+                    date=item.on(today),
                     contact=organisation.contacts.first(),
                     notes=item.notes,
                     staff=users.get(item.staff),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -16,7 +17,7 @@ from contactpoint.management.commands.seed_demo import DEMO_LOADERS
 from matching.models import Match
 from needs import demo
 from needs.models import Department, Need, Neighbourhood
-from stakeholders.models import Offer
+from stakeholders.models import Interaction, Offer
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,10 @@ def test_no_demo_date_is_in_the_past(settings):
     assert not Need.objects.filter(wanted_by__lt=today).exists()
     assert not Offer.objects.filter(available_until__lt=today).exists()
     assert not Match.objects.filter(first_contact_due__lt=today).exists()
+    # The recent contact stays recent; the plan's history keeps its real dates.
+    recent = Interaction.objects.get(subject="Disponibilità di portatili dismessi")
+    assert today - timedelta(days=90) < recent.date <= today
+    assert Interaction.objects.filter(date__year=2021).exists()
     # Every demo login is printed.
     for user in DEMO_USERS:
         assert user.email in out.getvalue()
