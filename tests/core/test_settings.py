@@ -44,6 +44,8 @@ SETTINGS_VARIABLES = (
     "SECURE_HSTS_SECONDS",
     "REQUIRE_SERVICES",
     "NEED_STALE_AFTER_DAYS",
+    "CONTACTPOINT_BASE_URL",
+    "PORT",
 )
 # Never reached: anything that tries to connect while settings load fails at once.
 NOWHERE_DATABASE = "postgres://contactpoint@127.0.0.1:1/contactpoint"
@@ -71,6 +73,7 @@ print(json.dumps({
     "EMAIL_PORT": settings.EMAIL_PORT,
     "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     "STATIC_ROOT": str(settings.STATIC_ROOT),
+    "CONTACTPOINT_BASE_URL": settings.CONTACTPOINT_BASE_URL,
 }))
 """
 
@@ -289,3 +292,28 @@ def test_compose_environment_passes_the_security_checks_but_the_proxys_redirect(
     # TLS ends at the proxy in front, which also redirects http to https (see compose).
     expected = {"security.W008"} if environment["SECURE_SSL_REDIRECT"] == "0" else set()
     assert warnings == expected, output
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, "https://contactpoint.example.org"),
+        ({"CONTACTPOINT_BASE_URL": "https://cp.comune.example"}, "https://cp.comune.example"),
+    ],
+)
+def test_production_links_point_to_the_public_address(overrides, expected):
+    values = loaded(load_settings(production_env(**overrides)))
+
+    assert values["CONTACTPOINT_BASE_URL"] == expected
+
+
+def test_development_links_follow_the_port():
+    env = clean_env(DATABASE_URL=NOWHERE_DATABASE, PORT="8100")
+
+    assert loaded(load_settings(env))["CONTACTPOINT_BASE_URL"] == "http://127.0.0.1:8100"
+
+
+def test_a_base_url_that_is_not_an_address_is_refused():
+    env = production_env(CONTACTPOINT_BASE_URL="contactpoint.example.org")
+
+    refused(load_settings(env), "CONTACTPOINT_BASE_URL must be the portal's address")
