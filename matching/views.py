@@ -154,7 +154,6 @@ def team_view(request: HttpRequest) -> HttpResponse:
             "unassigned": shown[: team.UNASSIGNED_SHOWN],
             "more_unassigned": len(shown) > team.UNASSIGNED_SHOWN,
             "managers": team.manager_loads(today=timezone.localdate()),
-            "today": timezone.localdate(),
         },
     )
 
