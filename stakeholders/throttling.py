@@ -1,4 +1,5 @@
-"""Rate limits for the public offer intake, kept in Django's cache (shared by every process).
+"""Rate limits for the public offer intake (form and API alike), kept in Django's cache,
+which lives in PostgreSQL (shared by every process, and up while Redis is down).
 
 Limits are counted per fixed window (an hour by default) per client IP and per e-mail
 address, so one noisy address or one script cannot flood the account managers' queue while
@@ -7,6 +8,10 @@ a real person sending a few offers never meets them. Settings (integers):
 - ``OFFER_RATE_LIMIT_PER_IP`` (default 10): accepted offers per IP per window;
 - ``OFFER_RATE_LIMIT_PER_EMAIL`` (default 5): accepted offers per e-mail per window;
 - ``OFFER_RATE_LIMIT_WINDOW`` (default 3600): the window, in seconds.
+
+Only accepted offers count (``record_submission`` after the offer is stored): a refused
+form or a 400 from the API costs nothing. The client IP is ``contactpoint.clientip``'s,
+which trusts ``X-Forwarded-For`` only behind ``TRUSTED_PROXY_COUNT`` proxies.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+
+from contactpoint import clientip
 
 DEFAULT_PER_IP = 10
 DEFAULT_PER_EMAIL = 5
@@ -84,19 +90,5 @@ def record_submission(*, client_ip: str, email: str) -> None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address as DRF sees it (honours REST_FRAMEWORK["NUM_PROXIES"])."""
-    return BaseThrottle().get_ident(request) or ""
-
-
-class OfferCreateThrottle(ScopedRateThrottle):
-    """DRF's per-IP scope "offers" (REST_FRAMEWORK DEFAULT_THROTTLE_RATES), on POST only.
-
-    Reading one's own offers is not limited by it; the user/anon throttles still apply.
-    """
-
-    scope_attr = "throttle_scope"
-
-    def allow_request(self, request, view) -> bool:
-        if request.method != "POST":
-            return True
-        return super().allow_request(request, view)
+    """The client's address, as every limit of the portal sees it."""
+    return clientip.client_ip(request)
