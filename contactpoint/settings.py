@@ -161,6 +161,9 @@ else:
     from contactpoint.embedded import embedded_database_settings
 
     DATABASES = {"default": embedded_database_settings(DATA_DIR / "postgres")}  # type: ignore[dict-item]
+DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
+# A kept connection is checked before reuse, so a restarted database costs no failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_contactpoint")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
