@@ -116,3 +116,25 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitCounter(models.Model):
+    """How many times a client (an IP, a hashed e-mail...) did something in one window.
+
+    Counted in PostgreSQL with one atomic upsert per hit, so limits hold across every web
+    process and keep working while Redis is down (``contactpoint.ratelimit``).
+    """
+
+    key = models.CharField(max_length=120)
+    window = models.BigIntegerField()  # Unix time // window length
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate limit counter")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="ratelimit_key_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.window}: {self.count}"

@@ -17,6 +17,7 @@ waits for staff (admin action "Retry").
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from .audit import log_action
@@ -58,34 +59,49 @@ def enqueue(task_name: str, *args: Any, dedup_key: str | None = None, **kwargs: 
             message = OutboxMessage.objects.create(
                 task_name=task_name, args=list(args), kwargs=kwargs
             )
-        pk = message.pk
-        transaction.on_commit(lambda: _publish_quietly(pk))
+        _queued.pks.append(message.pk)
+        transaction.on_commit(_publish_queued)
 
 
-def _publish_quietly(pk: int) -> None:
+class _Queued(threading.local):
+    def __init__(self) -> None:
+        self.pks: list[int] = []
+
+
+# Messages enqueued by this thread since the last publication. The first on-commit callback
+# publishes them all at once (one claim, one update); a message whose transaction rolled
+# back is simply not found.
+_queued = _Queued()
+
+
+def _publish_queued() -> None:
+    pks, _queued.pks = _queued.pks, []
+    if not pks:
+        return
     try:
-        relay_pending(only_pk=pk)
+        relay_pending(only_pks=pks)
     except Exception:  # the relay will retry; the request that queued this must not fail
-        logger.warning("outbox: publishing message %s failed, it stays pending", pk, exc_info=True)
+        logger.warning("outbox: publishing %s failed, they stay pending", pks, exc_info=True)
 
 
-def relay_pending(*, only_pk: int | None = None, connection: Any = None) -> int:
+def relay_pending(*, only_pks: list[int] | None = None, connection: Any = None) -> int:
     """Publish pending messages; return how many were sent. Safe to run concurrently.
 
-    A full run (no ``only_pk``) first puts back in the queue the messages whose task never
+    A full run (no ``only_pks``) first puts back in the queue the messages whose task never
     reported done (``redeliver_stale``).
     """
-    if only_pk is None:
+    if only_pks is None:
         redeliver_stale()
     sent = 0
     while True:
         with transaction.atomic():
             pending = OutboxMessage.objects.filter(PENDING).order_by("created_at", "pk")
-            if only_pk is not None:
-                pending = pending.filter(pk=only_pk)
+            if only_pks is not None:
+                pending = pending.filter(pk__in=only_pks)
             batch = list(pending.select_for_update(skip_locked=True)[:BATCH_SIZE])
             if not batch:
                 return sent
+            published: list[int] = []
             failed = False
             for message in batch:
                 try:
@@ -96,11 +112,13 @@ def relay_pending(*, only_pk: int | None = None, connection: Any = None) -> int:
                     )
                     failed = True
                     break
-                OutboxMessage.objects.filter(pk=message.pk).update(
-                    sent_at=timezone.now(), attempts=message.attempts + 1
+                published.append(message.pk)
+            if published:
+                OutboxMessage.objects.filter(pk__in=published).update(
+                    sent_at=timezone.now(), attempts=F("attempts") + 1
                 )
-                sent += 1
-        if failed or only_pk is not None or len(batch) < BATCH_SIZE:
+            sent += len(published)
+        if failed or only_pks is not None or len(batch) < BATCH_SIZE:
             return sent
 
 

@@ -1,5 +1,5 @@
-"""Rate limits for the public offer intake (form and API alike), kept in Django's cache,
-which lives in PostgreSQL (shared by every process, and up while Redis is down).
+"""Rate limits for the public offer intake (form and API alike), counted in PostgreSQL
+(``contactpoint.ratelimit``: shared by every process, atomic, up while Redis is down).
 
 Limits are counted per fixed window (an hour by default) per client IP and per e-mail
 address, so one noisy address or one script cannot flood the account managers' queue while
@@ -21,10 +21,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
-from contactpoint import clientip
+from contactpoint import clientip, ratelimit
 
 DEFAULT_PER_IP = 10
 DEFAULT_PER_EMAIL = 5
@@ -49,25 +48,27 @@ def _limits() -> dict[str, int]:
     }
 
 
-def _key(scope: str, value: str, window_index: int) -> str:
-    # Hashed: the cache (a database table without Redis) should not hold e-mail addresses.
+def _key(scope: str, value: str) -> str:
+    # Hashed: the counters should not hold e-mail addresses.
     digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-    return f"offer-rate:{scope}:{digest}:{window_index}"
+    return f"offer:{scope}:{digest}"
 
 
 def _identities(*, client_ip: str, email: str) -> dict[str, str]:
-    return {scope: value for scope, value in (("ip", client_ip), ("email", email)) if value}
+    return {
+        scope: _key(scope, value) for scope, value in (("ip", client_ip), ("email", email)) if value
+    }
 
 
 def exceeded_limit(*, client_ip: str, email: str) -> Limit | None:
     """The first limit this IP or e-mail has reached in the current window, or None."""
     window = _window()
-    now = time.time()
-    index = int(now // window)
     limits = _limits()
-    for scope, value in _identities(client_ip=client_ip, email=email).items():
-        count = cache.get(_key(scope, value, index), 0)
-        if count >= limits[scope]:
+    identities = _identities(client_ip=client_ip, email=email)
+    counted = ratelimit.counts(list(identities.values()), length=window)
+    for scope, key in identities.items():
+        if counted[key] >= limits[scope]:
+            now = time.time()
             return Limit(
                 scope=scope, limit=limits[scope], retry_after=int(window - now % window) + 1
             )
@@ -76,17 +77,8 @@ def exceeded_limit(*, client_ip: str, email: str) -> Limit | None:
 
 def record_submission(*, client_ip: str, email: str) -> None:
     """Count one accepted offer for this IP and e-mail in the current window."""
-    window = _window()
-    index = int(time.time() // window)
-    for scope, value in _identities(client_ip=client_ip, email=email).items():
-        key = _key(scope, value, index)
-        # add() is a no-op when the key exists; incr() then counts. Not strictly atomic on
-        # every cache backend, which is fine for a limit of this kind.
-        cache.add(key, 0, timeout=window + 60)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 60)
+    identities = _identities(client_ip=client_ip, email=email)
+    ratelimit.hit(list(identities.values()), length=_window())
 
 
 def client_ip(request: HttpRequest) -> str:
