@@ -25,6 +25,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -114,6 +115,10 @@ def relay_pending(*, only_pks: list[int] | None = None, connection: Any = None) 
                     break
                 published.append(message.pk)
             if published:
+                # Losing this mark in a database crash only means publishing again (tasks
+                # are idempotent): the request need not wait for the disk.
+                with db_connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 OutboxMessage.objects.filter(pk__in=published).update(
                     sent_at=timezone.now(), attempts=F("attempts") + 1
                 )
