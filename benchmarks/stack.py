@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -226,9 +227,25 @@ def vat_number(n: int) -> str:
     return base + luhn.calc_check_digit(base)
 
 
+SYLLABLES = [
+    "ba", "be", "bi", "bo", "ca", "ce", "co", "da", "de", "di", "fa", "fe", "ga", "go", "la",
+    "le", "li", "lo", "ma", "me", "mi", "mo", "na", "ne", "no", "pa", "pe", "ri", "ro", "sa",
+    "se", "ta", "te", "ti", "to", "va", "ve", "vi", "za", "zo",
+]  # fmt: skip
+
+
+def company_name(n: int) -> str:
+    """A made-up company name per number: distinct enough that the registry does not flag
+    every new one as a possible duplicate of the others (as real names are)."""
+    rng = random.Random(n)
+    word = "".join(rng.choice(SYLLABLES) for _ in range(4))
+    other = "".join(rng.choice(SYLLABLES) for _ in range(3))
+    return f"{word.capitalize()} {other.capitalize()} S.r.l."
+
+
 def offer_body(n: int, *, title: str = "Computer portatili ricondizionati") -> dict[str, Any]:
     return {
-        "legal_name": f"Impresa Prova {n} S.r.l.",
+        "legal_name": company_name(n),
         "kind": "company",
         "vat_number": vat_number(500_000 + n),
         "first_name": "Anna",
