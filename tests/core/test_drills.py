@@ -8,12 +8,19 @@ plays beat: it runs the outbox relay against the drill's Redis.
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import signal
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from kombu import Connection
 
@@ -24,10 +31,12 @@ from matching.models import Match
 from stakeholders.models import Offer
 from tests.factories import NeedFactory, OfferFactory
 from tests.fixtures.celery_worker import worker_env
+from tests.stakeholders.offer_support import form_data
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 DRAIN_TIMEOUT = 240
+DRILL_PASSWORD = "drill-password-4711"
 
 
 class Drill:
@@ -176,3 +185,78 @@ def test_concurrent_clients_repeating_idempotency_keys_store_each_offer_once(dri
     assert len(offers) == len(unique)
     drill.drain(offers)
     assert Match.objects.values("offer").distinct().count() == len(unique)
+
+
+class Browser:
+    """A cookie-keeping HTTP client for the drill's gunicorn (no redirects followed)."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post(self, path: str, fields: dict) -> tuple[int, str]:
+        body = urllib.parse.urlencode(fields, doseq=True).encode()
+        request = urllib.request.Request(
+            self.base + path, data=body, headers={"Referer": self.base + path}
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.headers.get("Location", "")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Location", "")
+
+
+def _hidden(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"', page) or re.search(
+        rf'value="([^"]+)" name="{name}"', page
+    )
+    assert match, f"no {name} in the page"
+    return match.group(1)
+
+
+def test_with_redis_stopped_the_offer_form_and_sign_in_still_work(drill):
+    user = get_user_model().objects.create_user(
+        username="drill-person", email="drill-person@example.org", password=DRILL_PASSWORD
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    drill.redis.stop()
+    try:
+        browser = Browser(drill.web_port)
+        page = browser.get("/offers/new/")
+        fields = form_data(
+            idempotency_key=_hidden(page, "idempotency_key"),
+            email="drill-form@rossi-costruzioni.it",
+        )
+        fields["csrfmiddlewaretoken"] = _hidden(page, "csrfmiddlewaretoken")
+        status, _location = browser.post("/offers/new/", fields)
+        assert status == 302
+        assert Offer.objects.filter(submitted_email="drill-form@rossi-costruzioni.it").exists()
+
+        signin = Browser(drill.web_port)
+        page = signin.get("/accounts/login/")
+        status, _location = signin.post(
+            "/accounts/login/",
+            {
+                "login": user.email,
+                "password": DRILL_PASSWORD,
+                "csrfmiddlewaretoken": _hidden(page, "csrfmiddlewaretoken"),
+            },
+        )
+        assert status == 302
+        assert any(cookie.name == "sessionid" for cookie in signin.jar)
+    finally:
+        drill.redis.start()
+    # The jobs of the offer waited in the outbox and go out now.
+    drill.drain(list(Offer.objects.values_list("pk", flat=True)))
