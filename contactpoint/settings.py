@@ -309,8 +309,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min"},
-    # Same client address as everywhere else (contactpoint.clientip).
+    # No DRF throttles: offers are limited by OFFER_RATE_LIMIT_* in the service, for the form
+    # and the API alike. Any throttle added later sees the same client as everything else.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
