@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from benchmarks.stack import free_port
 from contactpoint.management.commands.serve import connection_budget, server_connection_limit
 from contactpoint.supervisor import Supervisor
 from tests.fixtures.celery_worker import wait_for, worker_env
@@ -71,12 +71,6 @@ def test_the_process_model_fits_the_database_connection_limit():
     budget = connection_budget(web_workers=2, web_threads=4, worker_concurrency=2)
     assert budget == 2 * 4 + 2 + 6
     assert budget < server_connection_limit()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def health(port: int) -> int:
