@@ -48,7 +48,7 @@ qa: lint
 
 bench: migrate
 	mkdir -p var/bench
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH)
 
 messages: install
 	$(BIN)/python manage.py makemessages -l it -l en --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*' --ignore 'tests/*'

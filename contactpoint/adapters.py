@@ -4,6 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
 from . import landing
+from .clientip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +16,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         # Without an explicit ?next=, each person lands on their work (contactpoint.landing).
         return landing.landing_url(request.user)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's sign-in and sign-up limits count the same client as every other limit.
+        return client_ip(request) or super().get_client_ip(request)

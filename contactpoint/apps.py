@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.signals import request_started
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _fresh_content_types(**_kwargs) -> None:
+    # Transactional tests empty and refill the database between tests, so content types
+    # come back with new ids; a web server serving several tests must not cache old ones.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
 
 
 class ContactPointConfig(AppConfig):
@@ -11,3 +21,5 @@ class ContactPointConfig(AppConfig):
         from . import roles
 
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="contactpoint.roles")
+        if settings.ENVIRONMENT == "test":
+            request_started.connect(_fresh_content_types, dispatch_uid="contactpoint.test_ct")

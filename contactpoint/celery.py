@@ -1,19 +1,64 @@
 """The Celery application shared by web, worker and beat.
 
-Tasks subclass Celery's ``DjangoTask`` so ``task.delay_on_commit(...)`` queues after the
-current transaction commits. Work that must never be lost goes through the outbox
-(``contactpoint.outbox.enqueue``) instead.
+Tasks subclass ``PortalTask`` (Celery's ``DjangoTask``, so ``task.delay_on_commit(...)``
+queues after the current transaction commits). Work that must never be lost goes through
+the outbox (``contactpoint.outbox.enqueue``), which learns here when its task is done.
 """
 
 import os
+import smtplib
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from celery.signals import task_failure, task_retry, task_success
+from django.db.utils import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactpoint.settings")
 
-app = Celery("contactpoint", task_cls="celery.contrib.django.task:DjangoTask")
+# Errors that pass by themselves: the database restarting or out of connections, the mail
+# server or the network down. A task that meets one tries again later, waiting longer each
+# time (5 s, 10 s, 20 s ... at most 5 minutes, with jitter).
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    smtplib.SMTPException,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+class PortalTask(DjangoTask):
+    autoretry_for = TRANSIENT_ERRORS
+    retry_backoff = 5
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 8
+
+
+app = Celery("contactpoint", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_success.connect(weak=False)
+def _outbox_task_done(sender=None, **_kwargs):
+    from . import outbox
+
+    outbox.mark_done(sender.request.id if sender is not None else None)
+
+
+@task_retry.connect(weak=False)
+def _outbox_task_retrying(request=None, reason=None, **_kwargs):
+    from . import outbox
+
+    outbox.mark_failing(getattr(request, "id", None), reason)
+
+
+@task_failure.connect(weak=False)
+def _outbox_task_failed(task_id=None, exception=None, **_kwargs):
+    from . import outbox
+
+    outbox.mark_dead(task_id, exception)
 
 
 @app.on_after_configure.connect

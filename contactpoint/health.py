@@ -45,9 +45,10 @@ def worker_state() -> dict[str, Any]:
 
 
 def outbox_state() -> dict[str, Any]:
-    from .outbox import pending_count
+    """Jobs waiting for the broker, published and not done yet, failing, and dead."""
+    from .outbox import counts
 
-    return {"pending": pending_count()}
+    return counts().as_dict()
 
 
 def report() -> tuple[dict[str, Any], int]:

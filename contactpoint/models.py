@@ -44,19 +44,25 @@ class AuditEntry(models.Model):
 class OutboxMessage(models.Model):
     """A Celery task due after a commit, recorded in the same transaction.
 
-    The relay publishes pending messages and marks them sent; while the broker is down they
-    simply wait, so a request never fails and no work is lost.
+    Its life: *pending* (waiting for the broker) -> *published* (``sent_at``: handed to the
+    broker) -> *done* (``done_at``: the task reported success). A published message whose
+    task never reports done (broker lost it, worker killed) is published again after
+    ``OUTBOX_REDELIVER_AFTER`` seconds; after ``OUTBOX_MAX_ATTEMPTS`` publications or a task
+    that gave up retrying it is *dead* (``dead_at``) and waits for staff (admin: retry).
+    ``last_error`` holds the latest failure, so a message with an error is *failing*.
     """
 
-    created_at = models.DateTimeField(default=timezone.now)
-    task_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    task_name = models.CharField(_("task"), max_length=200)
     args = models.JSONField(default=list, blank=True)
     kwargs = models.JSONField(default=dict, blank=True)
-    # Optional: a second enqueue with the same key while the first is pending is a no-op.
+    # Optional: a second enqueue with the same key while the first is unfinished is a no-op.
     dedup_key = models.CharField(max_length=200, null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True, default="")
+    sent_at = models.DateTimeField(_("published"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    dead_at = models.DateTimeField(_("dead"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="")
 
     class Meta:
         verbose_name = _("outbox message")
@@ -65,14 +71,23 @@ class OutboxMessage(models.Model):
             models.Index(
                 fields=["created_at"],
                 name="outbox_pending_idx",
-                condition=models.Q(sent_at__isnull=True),
-            )
+                condition=models.Q(sent_at__isnull=True, dead_at__isnull=True),
+            ),
+            models.Index(
+                fields=["sent_at"],
+                name="outbox_unfinished_idx",
+                condition=models.Q(
+                    sent_at__isnull=False, done_at__isnull=True, dead_at__isnull=True
+                ),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["dedup_key"],
-                name="outbox_pending_dedup_key",
-                condition=models.Q(sent_at__isnull=True, dedup_key__isnull=False),
+                name="outbox_unfinished_dedup_key",
+                condition=models.Q(
+                    done_at__isnull=True, dead_at__isnull=True, dedup_key__isnull=False
+                ),
             )
         ]
 
@@ -81,8 +96,12 @@ class OutboxMessage(models.Model):
 
     @property
     def celery_task_id(self) -> str:
-        # Stable id: a message published twice carries the same task id.
-        return f"outbox-{self.pk}"
+        # Stable id: a message published twice carries the same task id, and the worker
+        # finds the message again from it when the task ends (contactpoint.outbox).
+        return f"{TASK_ID_PREFIX}{self.pk}"
+
+
+TASK_ID_PREFIX = "outbox-"
 
 
 class WorkerHeartbeat(models.Model):
@@ -97,3 +116,25 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitCounter(models.Model):
+    """How many times a client (an IP, a hashed e-mail...) did something in one window.
+
+    Counted in PostgreSQL with one atomic upsert per hit, so limits hold across every web
+    process and keep working while Redis is down (``contactpoint.ratelimit``).
+    """
+
+    key = models.CharField(max_length=120)
+    window = models.BigIntegerField()  # Unix time // window length
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate limit counter")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="ratelimit_key_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.window}: {self.count}"

@@ -151,29 +151,44 @@ if not DEBUG:
 
 # --- Database: one engine everywhere (PostgreSQL) ---------------------------------------
 DATABASE_URL = env("DATABASE_URL")
+# Each web thread and worker process keeps one connection this long (seconds): the process
+# model (gunicorn workers x threads, worker concurrency, see README "Reliability") bounds
+# how many there are, well below PostgreSQL's max_connections.
+CONN_MAX_AGE = envint("CONN_MAX_AGE", 60)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE)}
 else:
     from contactpoint.embedded import embedded_database_settings
 
     DATABASES = {"default": embedded_database_settings(DATA_DIR / "postgres")}  # type: ignore[dict-item]
+DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
+# A kept connection is checked before reuse, so a restarted database costs no failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_contactpoint")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache: Redis when there is one, else the database (shared by web and workers) ---------
+# --- Cache: always PostgreSQL --------------------------------------------------------------
+# Rate limits (offer intake, API, allauth) and sessions live in the database, never in
+# Redis: a broker outage must not refuse an offer or a sign-in.
 REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "contactpoint_cache",
+        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 100_000)},
     }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "contactpoint_cache",
-        }
-    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Client addresses and rate limits ------------------------------------------------------
+# How many reverse proxies under our control sit in front of the web server. 0 (default):
+# X-Forwarded-For is ignored and the peer address counts; n: the n-th address from the right
+# of X-Forwarded-For is the client (anything further left can be forged by the client).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # --- Auth and accounts (allauth) ------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -296,7 +311,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "offers": "10/hour"},
+    # No DRF throttles: offers are limited by OFFER_RATE_LIMIT_* in the service, for the form
+    # and the API alike. Any throttle added later sees the same client as everything else.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contact Point API",
@@ -314,10 +331,20 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------
+# Publishing never holds a request: connecting to the broker gives up after a moment and is
+# not retried (the outbox relays the job later).
+BROKER_CONNECT_TIMEOUT = float(envint("BROKER_CONNECT_TIMEOUT_MS", 1000)) / 1000
+# A task taken by a worker that vanished (its main process killed) goes back to the queue
+# after this many seconds; longer than any task's time limit, so a slow task is not run twice.
+CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 600)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+        "socket_timeout": 10,
+        "max_retries": 0,
+    }
 else:
     # An embedded broker with no server: messages are files under var/celery/.
     _broker_dir = Path(env("CELERY_FILESYSTEM_DIR", str(DATA_DIR / "celery"))) / "broker"
@@ -329,14 +356,19 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-    CELERY_RESULT_BACKEND = f"file://{_broker_dir.parent / 'results'}"
-    for _folder in ("queue", "processed", "control", "../results"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+# Nothing reads task results: the outbox records when a job is done (contactpoint.outbox).
+# Without a result backend, publishing a task touches nothing but the broker.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_RESULT_EXPIRES = 3600
+# Late acknowledgement: a message leaves the queue only when its task has finished; a pool
+# process killed mid-task gives the message back at once (tasks are idempotent by key).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
@@ -344,6 +376,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "contactpoint.beat:SingleBeatScheduler"
 # A task sent while the broker is down must fail fast: the outbox keeps it and resends it.
 CELERY_TASK_PUBLISH_RETRY = False
+# Outbox: a job published this long ago (seconds) whose task never reported done is
+# published again; after OUTBOX_MAX_ATTEMPTS it is dead (shown in /health/ and the admin).
+OUTBOX_REDELIVER_AFTER = envint("OUTBOX_REDELIVER_AFTER", 900)
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
+# The sweeper re-queues offers younger than this (days) that were never matched/confirmed.
+OUTBOX_SWEEP_DAYS = envint("OUTBOX_SWEEP_DAYS", 7)
 
 
 # --- Portal ---------------------------------------------------------------------------

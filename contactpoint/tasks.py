@@ -3,13 +3,15 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
-from . import outbox
+from . import outbox, ratelimit
 from .models import WorkerHeartbeat
 
 
 @shared_task(name="contactpoint.relay_outbox", time_limit=120, soft_time_limit=100)
 def relay_outbox() -> int:
-    """Publish outbox messages that missed their immediate send (broker was down)."""
+    """Publish outbox messages that missed their immediate send (broker was down) or were
+    lost on the way; also drop expired rate-limit counters."""
+    ratelimit.purge_expired()
     return outbox.relay_pending()
 
 

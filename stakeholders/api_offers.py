@@ -2,8 +2,9 @@
 
 - ``POST`` (anyone): same validation as the public form, through ``offers.submit_offer``.
   Send an ``Idempotency-Key`` header (16-64 of ``A-Z a-z 0-9 - _``): a retry with the same
-  key returns the offer created the first time (200 instead of 201). Limits: the DRF
-  throttle scope ``offers`` per IP, and ``OFFER_RATE_LIMIT_PER_EMAIL`` per e-mail (429).
+  key returns the offer created the first time (200 instead of 201). Limits: the form's,
+  ``OFFER_RATE_LIMIT_PER_IP`` and ``OFFER_RATE_LIMIT_PER_EMAIL`` accepted offers per window
+  (429); refused (400) requests do not count.
 - ``GET`` (signed in): a stakeholder reads their organisations' offers, account managers
   and team leads all offers; filters ``status``, ``resource_kind``, ``area``.
 """
@@ -40,7 +41,7 @@ from needs.models import InterventionArea, Municipio, Neighbourhood, ResourceKin
 from . import offers, registry
 from .forms import phone_validator, public_need
 from .models import Offer, Organisation
-from .throttling import OfferCreateThrottle, client_ip
+from .throttling import client_ip
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -310,8 +311,13 @@ TOO_MANY = OpenApiResponse(
             response_only=True,
         ),
         OpenApiExample(
-            "Per IP throttle",
-            value={"detail": "Request was throttled. Expected available in 3599 seconds."},
+            "Per IP limit",
+            value={
+                "detail": "Many offers have been sent from your connection in the last hour. "
+                "Please try again later, or write to the contact point.",
+                "code": "rate_limited",
+                "scope": "ip",
+            },
             response_only=True,
         ),
     ],
@@ -380,8 +386,6 @@ class OfferViewSet(
     serializer_class = OfferSerializer
     filterset_class = OfferFilter
     permission_classes = [OfferPermission]
-    throttle_classes = [OfferCreateThrottle]
-    throttle_scope = "offers"
 
     def get_queryset(self) -> QuerySet[Offer]:
         return (

@@ -5,50 +5,50 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="stakeholders.send_offer_confirmation",
-    time_limit=60,
-    soft_time_limit=50,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    max_retries=5,
-)
+@shared_task(name="stakeholders.send_offer_confirmation", time_limit=60, soft_time_limit=50)
 def send_offer_confirmation(offer_id: int) -> bool:
     """E-mail the submitter their private tracking link, once.
 
-    The offer is claimed with a conditional UPDATE before sending, so a redelivered or
-    duplicated task sends nothing; a failed send releases the claim and retries.
+    The offer row stays locked while the e-mail goes out and is marked sent only after the
+    mail server accepted it: a duplicated task waits for the lock and then finds it sent; a
+    failed send marks nothing and retries (transient errors, see ``PortalTask``); a worker
+    killed mid-send leaves the offer unsent, and the message, acknowledged late, runs again.
     """
     from . import emails
     from .models import Offer
 
-    claimed = Offer.objects.filter(pk=offer_id, confirmation_sent_at__isnull=True).update(
-        confirmation_sent_at=timezone.now()
-    )
-    if not claimed:
-        return False  # gone, or already sent
-    offer = Offer.objects.select_related("organisation", "contact", "need").get(pk=offer_id)
-    try:
+    with transaction.atomic():
+        offer = (
+            Offer.objects.select_for_update(of=("self",))
+            .select_related("organisation", "contact", "need")
+            .filter(pk=offer_id)
+            .first()
+        )
+        if offer is None or offer.confirmation_sent_at is not None:
+            return False  # gone, or already sent
         emails.send_offer_confirmation(offer=offer)
-    except Exception:
-        Offer.objects.filter(pk=offer_id).update(confirmation_sent_at=None)
-        logger.warning("offer %s: confirmation e-mail failed", offer_id, exc_info=True)
-        raise
+        Offer.objects.filter(pk=offer_id).update(confirmation_sent_at=timezone.now())
     return True
+
+
+@shared_task(name="stakeholders.requeue_unfinished_offers", time_limit=300, soft_time_limit=240)
+def requeue_unfinished_offers() -> dict[str, int]:
+    """Beat, every 10 minutes: queue again offers never matched or never confirmed."""
+    from . import followups
+
+    return followups.requeue_unfinished_offers()
 
 
 @shared_task(
     name="stakeholders.send_erasure_request_notice",
     time_limit=60,
     soft_time_limit=50,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    max_retries=5,
 )
 def send_erasure_request_notice(erasure_id: int) -> bool:
     """Tell the contact point's address that a stakeholder asked for erasure."""

@@ -1,4 +1,5 @@
-"""Rate limits for the public offer intake, kept in Django's cache (shared by every process).
+"""Rate limits for the public offer intake (form and API alike), counted in PostgreSQL
+(``contactpoint.ratelimit``: shared by every process, atomic, up while Redis is down).
 
 Limits are counted per fixed window (an hour by default) per client IP and per e-mail
 address, so one noisy address or one script cannot flood the account managers' queue while
@@ -7,6 +8,10 @@ a real person sending a few offers never meets them. Settings (integers):
 - ``OFFER_RATE_LIMIT_PER_IP`` (default 10): accepted offers per IP per window;
 - ``OFFER_RATE_LIMIT_PER_EMAIL`` (default 5): accepted offers per e-mail per window;
 - ``OFFER_RATE_LIMIT_WINDOW`` (default 3600): the window, in seconds.
+
+Only accepted offers count (``record_submission`` after the offer is stored): a refused
+form or a 400 from the API costs nothing. The client IP is ``contactpoint.clientip``'s,
+which trusts ``X-Forwarded-For`` only behind ``TRUSTED_PROXY_COUNT`` proxies.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+
+from contactpoint import clientip, ratelimit
 
 DEFAULT_PER_IP = 10
 DEFAULT_PER_EMAIL = 5
@@ -43,25 +48,27 @@ def _limits() -> dict[str, int]:
     }
 
 
-def _key(scope: str, value: str, window_index: int) -> str:
-    # Hashed: the cache (a database table without Redis) should not hold e-mail addresses.
+def _key(scope: str, value: str) -> str:
+    # Hashed: the counters should not hold e-mail addresses.
     digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-    return f"offer-rate:{scope}:{digest}:{window_index}"
+    return f"offer:{scope}:{digest}"
 
 
 def _identities(*, client_ip: str, email: str) -> dict[str, str]:
-    return {scope: value for scope, value in (("ip", client_ip), ("email", email)) if value}
+    return {
+        scope: _key(scope, value) for scope, value in (("ip", client_ip), ("email", email)) if value
+    }
 
 
 def exceeded_limit(*, client_ip: str, email: str) -> Limit | None:
     """The first limit this IP or e-mail has reached in the current window, or None."""
     window = _window()
-    now = time.time()
-    index = int(now // window)
     limits = _limits()
-    for scope, value in _identities(client_ip=client_ip, email=email).items():
-        count = cache.get(_key(scope, value, index), 0)
-        if count >= limits[scope]:
+    identities = _identities(client_ip=client_ip, email=email)
+    counted = ratelimit.counts(list(identities.values()), length=window)
+    for scope, key in identities.items():
+        if counted[key] >= limits[scope]:
+            now = time.time()
             return Limit(
                 scope=scope, limit=limits[scope], retry_after=int(window - now % window) + 1
             )
@@ -70,33 +77,10 @@ def exceeded_limit(*, client_ip: str, email: str) -> Limit | None:
 
 def record_submission(*, client_ip: str, email: str) -> None:
     """Count one accepted offer for this IP and e-mail in the current window."""
-    window = _window()
-    index = int(time.time() // window)
-    for scope, value in _identities(client_ip=client_ip, email=email).items():
-        key = _key(scope, value, index)
-        # add() is a no-op when the key exists; incr() then counts. Not strictly atomic on
-        # every cache backend, which is fine for a limit of this kind.
-        cache.add(key, 0, timeout=window + 60)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 60)
+    identities = _identities(client_ip=client_ip, email=email)
+    ratelimit.hit(list(identities.values()), length=_window())
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address as DRF sees it (honours REST_FRAMEWORK["NUM_PROXIES"])."""
-    return BaseThrottle().get_ident(request) or ""
-
-
-class OfferCreateThrottle(ScopedRateThrottle):
-    """DRF's per-IP scope "offers" (REST_FRAMEWORK DEFAULT_THROTTLE_RATES), on POST only.
-
-    Reading one's own offers is not limited by it; the user/anon throttles still apply.
-    """
-
-    scope_attr = "throttle_scope"
-
-    def allow_request(self, request, view) -> bool:
-        if request.method != "POST":
-            return True
-        return super().allow_request(request, view)
+    """The client's address, as every limit of the portal sees it."""
+    return clientip.client_ip(request)

@@ -30,7 +30,7 @@ def test_health_reports_ok_with_database_broker_and_pending_outbox(client):
     assert body["database"]["ok"] is True
     assert body["database"]["engine"] == "postgresql"
     assert body["broker"]["ok"] is True
-    assert body["outbox"] == {"pending": 2}
+    assert body["outbox"] == {"pending": 2, "in_flight": 1, "failing": 0, "dead": 0}
     assert body["worker"] == {"seen": None, "recent": False}
 
 
@@ -55,7 +55,7 @@ def test_health_with_the_broker_down_is_degraded_but_still_answers_200(client, m
     assert body["broker"]["ok"] is False
     assert body["broker"]["error"] == "OperationalError"
     assert body["database"]["ok"] is True
-    assert body["outbox"] == {"pending": 0}
+    assert body["outbox"] == {"pending": 0, "in_flight": 0, "failing": 0, "dead": 0}
 
 
 def test_health_recovers_once_the_broker_is_back(client, monkeypatch):

@@ -270,7 +270,7 @@ def test_settings_load_with_exactly_the_compose_environment(service):
     assert values["ALLOWED_HOSTS"] == ["contactpoint.comune.milano.it"]
     assert values["DATABASE_NAME"] == "contactpoint"
     assert values["BROKER"] == environment["REDIS_URL"]
-    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE"] == "django.core.cache.backends.db.DatabaseCache"
     assert values["MEDIA_ROOT"] == "/data/media"
     assert values["STATIC_ROOT"] == "/data/staticfiles"
     assert values["SESSION_COOKIE_SECURE"] is True

@@ -187,17 +187,22 @@ def test_the_per_email_limit_answers_429_with_retry_after(api):
     assert counts() == before
 
 
-def test_the_per_ip_throttle_answers_429_after_ten_posts(api):
-    for _ in range(10):
+def test_refused_posts_do_not_count_and_the_per_ip_limit_counts_accepted_offers(api, settings):
+    settings.OFFER_RATE_LIMIT_PER_IP = 3
+    for _ in range(20):  # refused requests never lock an address out
         assert create(api, {"legal_name": ""}, REMOTE_ADDR="10.8.0.1").status_code == 400
+    for n in range(3):
+        body = api_payload(tax_code=valid_vat_number(700 + n), email=f"ip{n}@bianchi.org")
+        assert create(api, body, REMOTE_ADDR="10.8.0.1").status_code == 201
 
-    response = create(api, api_payload(), REMOTE_ADDR="10.8.0.1")
-    other = create(api, api_payload(), REMOTE_ADDR="10.8.0.2")
+    response = create(api, api_payload(email="ip9@bianchi.org"), REMOTE_ADDR="10.8.0.1")
+    other = create(api, api_payload(email="ip9@bianchi.org"), REMOTE_ADDR="10.8.0.2")
 
     assert response.status_code == 429
-    assert "detail" in response.json()
+    assert response.json()["scope"] == "ip"
+    assert int(response["Retry-After"]) > 0
     assert other.status_code == 201
-    assert Offer.objects.count() == 1
+    assert Offer.objects.count() == 4
 
 
 # --- Read ---------------------------------------------------------------------------------

@@ -1,35 +1,104 @@
-"""Run web, Celery worker and Celery beat together, as ``make run`` does.
+"""Run web (gunicorn), a Celery worker and Celery beat together, as ``make run`` does.
 
-Ctrl-C or SIGTERM stops all three; if one of them dies, the others are stopped too, so the
-portal is never left half running.
+The process model is bounded so the database is never the first thing to run out: gunicorn
+with ``--web-workers`` processes of ``--web-threads`` threads (one PostgreSQL connection per
+thread, kept ``CONN_MAX_AGE`` seconds) and a worker of ``--worker-concurrency`` processes;
+requests beyond the threads wait in gunicorn's queue instead of opening more connections.
+The command refuses to start when that budget does not fit PostgreSQL's ``max_connections``.
+
+A child that crashes is started again with a growing pause (``contactpoint.supervisor``);
+Ctrl-C or SIGTERM stops all three.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from contactpoint import demo
+from contactpoint.supervisor import Supervisor
+
+# Connections outside web and worker: beat, the worker's main process, a manage.py command
+# or psql of the operator, the health check.
+OTHER_CONNECTIONS = 6
+
+
+def connection_budget(*, web_workers: int, web_threads: int, worker_concurrency: int) -> int:
+    """The most PostgreSQL connections web, worker and beat can hold at once."""
+    return web_workers * web_threads + worker_concurrency + OTHER_CONNECTIONS
+
+
+def server_connection_limit() -> int:
+    """Connections PostgreSQL accepts from ordinary roles (max minus the reserved ones)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+            " - coalesce(current_setting('reserved_connections', true), '0')::int"
+        )
+        (limit,) = cursor.fetchone()  # type: ignore[misc]
+    return int(limit)
 
 
 class Command(BaseCommand):
-    help = "Start the web server, a Celery worker and Celery beat; stop them all on Ctrl-C."
+    help = "Start gunicorn, a Celery worker and Celery beat; restart what crashes; Ctrl-C stops."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2"))
+        )
+        parser.add_argument(
+            "--web-threads", type=int, default=int(os.environ.get("WEB_THREADS", "4"))
+        )
+        parser.add_argument(
+            "--worker-concurrency",
+            type=int,
+            default=int(os.environ.get("WORKER_CONCURRENCY", "2")),
+        )
 
     def handle(self, *args, **options):
         python = sys.executable
         address = f"{options['host']}:{options['port']}"
+        budget = connection_budget(
+            web_workers=options["web_workers"],
+            web_threads=options["web_threads"],
+            worker_concurrency=options["worker_concurrency"],
+        )
+        limit = server_connection_limit()
+        if budget > limit:
+            raise CommandError(
+                f"web and worker could open {budget} PostgreSQL connections but the server "
+                f"accepts {limit}: lower --web-workers/--web-threads/--worker-concurrency "
+                "or raise max_connections."
+            )
+        connection.close()  # the children open their own
         commands = {
-            "web": [python, "manage.py", "runserver", address, "--noreload"],
+            "web": [
+                python,
+                "-m",
+                "gunicorn",
+                "contactpoint.wsgi",
+                "--bind",
+                address,
+                "--workers",
+                str(options["web_workers"]),
+                "--threads",
+                str(options["web_threads"]),
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "10",
+                "--access-logfile",
+                "-",
+            ],
             "worker": [
                 python,
                 "-m",
@@ -38,21 +107,12 @@ class Command(BaseCommand):
                 "contactpoint",
                 "worker",
                 "--loglevel=INFO",
-                "--concurrency=2",
+                f"--concurrency={options['worker_concurrency']}",
                 "--without-gossip",
                 "--without-mingle",
             ],
             "beat": [python, "-m", "celery", "-A", "contactpoint", "beat", "--loglevel=INFO"],
         }
-        children: dict[str, subprocess.Popen] = {}
-        stopping = False
-
-        def stop(signum=None, frame=None):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
@@ -60,29 +120,15 @@ class Command(BaseCommand):
             # Links in e-mails sent by the worker and beat point to where this portal answers.
             "CONTACTPOINT_BASE_URL": self.base_url(options["host"], options["port"]),
         }
-        for name, command in commands.items():
-            children[name] = subprocess.Popen(  # noqa: S603
-                command, cwd=settings.BASE_DIR, env=env, start_new_session=True
-            )
-        self.print_banner(address)
-        try:
-            while not stopping:
-                dead = [name for name, child in children.items() if child.poll() is not None]
-                if dead:
-                    self.stderr.write(f"{', '.join(dead)} stopped: stopping the others.")
-                    break
-                time.sleep(0.5)
-        finally:
-            for child in children.values():
-                if child.poll() is None:
-                    child.terminate()  # celery then stops its own pool
-            deadline = time.monotonic() + 15
-            for child in children.values():
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    os.killpg(child.pid, signal.SIGKILL)
-            self.stdout.write("Contact Point stopped.")
+        supervisor = Supervisor(
+            commands,
+            cwd=settings.BASE_DIR,
+            env=env,
+            log=lambda line: self.stdout.write(line),
+        )
+        self.print_banner(address, budget=budget, limit=limit)
+        supervisor.run()
+        self.stdout.write("Contact Point stopped.")
 
     @staticmethod
     def base_url(host: str, port: str) -> str:
@@ -94,11 +140,12 @@ class Command(BaseCommand):
             host = "127.0.0.1"
         return f"http://{host}:{port}"
 
-    def print_banner(self, address: str) -> None:
+    def print_banner(self, address: str, *, budget: int, limit: int) -> None:
         lines = [
             "",
             f"Contact Point is running on http://{address}/  (Ctrl-C stops web, worker and beat)",
             f"Admin: http://{address}/admin/   API docs: http://{address}/api/docs/",
+            f"PostgreSQL connections: at most {budget} of the {limit} the server accepts.",
             *demo.login_lines(),
         ]
         lines.append(
