@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
 
-from . import registry, throttling
+from . import registry, signals, throttling
 from .models import Consent, ContactPerson, Offer, Organisation, OrganisationMembership
 
 # Size limits shared by the form and the API.
@@ -333,6 +333,8 @@ def withdraw_offer(*, offer: Offer, actor: Any, source: str = "my_area") -> Offe
             obj=offer,
             payload={"previous_status": previous, "source": source},
         )
+        # In the same transaction: the offer's matches end (or are flagged) with it.
+        signals.offer_withdrawn.send(sender=Offer, offer=offer, actor=actor)
     return offer
 
 
