@@ -902,6 +902,8 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
     readonly_fields = (
         "organisation",
         "candidate",
+        "offer",
+        "submitted_name",
         "reason",
         "similarity",
         "created_at",
@@ -926,6 +928,14 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("looks like"), ordering="candidate__legal_name")
     def candidate_link(self, flag: DuplicateFlag) -> Any:
+        if flag.offer_id is not None:
+            # An offer's flag about its own organisation: what the offer said instead.
+            return format_html(
+                '“{}” <a href="{}">{}</a>',
+                flag.submitted_name,
+                reverse("admin:stakeholders_offer_change", args=[flag.offer_id]),
+                _("offer #%(id)s") % {"id": flag.offer_id},
+            )
         return self._link(flag.candidate)
 
     def _link(self, organisation: Organisation) -> Any:
@@ -945,7 +955,7 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("merge"))
     def merge_link(self, flag: DuplicateFlag) -> Any:
-        if flag.resolved_at is not None:
+        if flag.resolved_at is not None or flag.organisation_id == flag.candidate_id:
             return "-"
         return format_html(
             '<a class="button" href="{}?ids={},{}">{}</a>',

@@ -205,10 +205,15 @@ class DuplicateCandidate:
 class DuplicateReason:
     EMAIL_DOMAIN = "email_domain"
     SIMILAR_NAME = "similar_name"
+    # Raised by an offer about the organisation it was linked to (see flag_offer_for_review).
+    OTHER_NAME = "other_name"
+    CONTACT_MAIL_DOMAIN = "contact_mail_domain"
 
     LABELS = {
         EMAIL_DOMAIN: _("same e-mail domain"),
         SIMILAR_NAME: _("similar name"),
+        OTHER_NAME: _("known tax code or VAT number under another name"),
+        CONTACT_MAIL_DOMAIN: _("new contact from another e-mail domain"),
     }
 
 
@@ -396,7 +401,8 @@ def flag_possible_duplicates(
         # Either direction may already exist (an earlier flag, or a dismissed one).
         already = DuplicateFlag.objects.filter(
             Q(organisation=organisation, candidate=candidate.organisation)
-            | Q(organisation=candidate.organisation, candidate=organisation)
+            | Q(organisation=candidate.organisation, candidate=organisation),
+            offer__isnull=True,
         ).exists()
         if already:
             continue
@@ -415,6 +421,73 @@ def flag_possible_duplicates(
                 "candidate": candidate.organisation.pk,
                 "reason": candidate.reason,
                 "similarity": candidate.similarity,
+            },
+        )
+    return flags
+
+
+def _mail_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+def contact_domain_is_foreign(*, organisation: Organisation, email: str) -> bool:
+    """Whether ``email`` comes from outside the organisation's known mail domains: its own
+    domain, or (when it has none) the domains of its other contacts."""
+    domain = _mail_domain(email)
+    if organisation.email_domain:
+        known = {organisation.email_domain}
+    else:
+        known = {
+            _mail_domain(address)
+            for address in organisation.contacts.exclude(email__iexact=email).values_list(
+                "email", flat=True
+            )
+        } - {""}
+    return bool(domain and known and domain not in known)
+
+
+def flag_offer_for_review(
+    *, offer: Offer, organisation: Organisation, contact_created: bool, actor: Any = None
+) -> list[DuplicateFlag]:
+    """Show staff what an offer linked to a known organisation did not say the same way.
+
+    The offer's tax code or VAT number found ``organisation``, but the submitter typed
+    another name (its distinctive part differs), or a new contact was added from another
+    mail domain. The offer stays linked (the code is the stronger evidence); an open
+    ``DuplicateFlag`` with both names asks staff to confirm, correct or merge.
+    """
+    typed = offer.submitted_organisation_name
+    reasons = []
+    if typed and normalise_name(typed) != normalise_name(organisation.legal_name):
+        reasons.append(DuplicateReason.OTHER_NAME)
+    if contact_created and contact_domain_is_foreign(
+        organisation=organisation, email=offer.submitted_email
+    ):
+        reasons.append(DuplicateReason.CONTACT_MAIL_DOMAIN)
+    flags = []
+    for reason in reasons:
+        flag, created = DuplicateFlag.objects.get_or_create(
+            offer=offer,
+            reason=reason,
+            defaults={
+                "organisation": organisation,
+                "candidate": organisation,
+                "submitted_name": typed[:200],
+            },
+        )
+        if not created:
+            continue
+        flags.append(flag)
+        log_action(
+            actor=actor,
+            action="stakeholders.organisation.duplicate_flagged",
+            obj=organisation,
+            payload={
+                "offer": offer.pk,
+                "reason": reason,
+                "registered_name": organisation.legal_name,
+                "submitted_name": typed,
+                "contact_mail_domain": _mail_domain(offer.submitted_email),
             },
         )
     return flags
