@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
 
-from . import registry, signals, throttling
+from . import contacts, registry, signals, throttling
 from .models import Consent, ContactPerson, Offer, Organisation, OrganisationMembership
 
 # Size limits shared by the form and the API.
@@ -382,23 +382,126 @@ def _find_or_create_contact(
         if changed:
             contact.save(update_fields=changed)
         return contact, False
-    contact = ContactPerson.objects.create(
+    # The contacts service keeps the one-main-contact rule and writes the audit entry.
+    contact = contacts.add_contact(
         organisation=organisation,
-        first_name=data["first_name"].strip(),
-        last_name=data["last_name"].strip(),
-        role=(data.get("role") or "").strip(),
-        email=email,
-        phone=(data.get("phone") or "").strip(),
-        language=language,
-        is_primary=not organisation.contacts.exists(),
-    )
-    log_action(
+        data={
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "role": data.get("role") or "",
+            "email": email,
+            "phone": data.get("phone") or "",
+            "language": language,
+        },
         actor=actor,
-        action="stakeholders.contact.created",
-        obj=contact,
-        payload={"organisation": organisation.pk, "source": "offer"},
+        source="offer",
     )
     return contact, True
+
+
+# --- Staff corrections -----------------------------------------------------------------------
+
+# What staff may correct on an offer. Status and quantities are not here: they follow the
+# withdrawal and the matches (``withdraw_offer``, ``matching``), never a hand edit.
+EDITABLE_FIELDS = (
+    "organisation",
+    "contact",
+    "need",
+    "language",
+    "resource_kind",
+    "title",
+    "description",
+    "unit",
+    "available_from",
+    "available_until",
+    "allow_logo_use",
+    "allow_press",
+    "allow_social",
+)
+EDITABLE_RELATIONS = ("areas", "municipi", "neighbourhoods")
+# A change to one of these may change which needs fit: the offer is matched again.
+MATCHING_FIELDS = frozenset(
+    {"resource_kind", "title", "description", "unit", "available_from", "available_until"}
+    | set(EDITABLE_RELATIONS)
+)
+
+
+def offer_errors(
+    *,
+    organisation: Organisation | None,
+    contact: ContactPerson | None,
+    available_from: date | None,
+    available_until: date | None,
+    municipi: Iterable[Any],
+    neighbourhoods: Iterable[Any],
+) -> dict[str, list[Any]]:
+    """The rules an offer's content must keep, as errors by field (empty: all kept).
+
+    Shared by ``update_offer`` and the admin form, which shows them next to the fields.
+    """
+    errors: dict[str, list[Any]] = {}
+    if (
+        contact is not None
+        and organisation is not None
+        and contact.organisation_id != organisation.pk
+    ):
+        errors["contact"] = [_("This person is not a contact of the organisation.")]
+    for check in (
+        lambda: validate_availability(available_from, available_until),
+        lambda: validate_places(municipi, neighbourhoods),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    return errors
+
+
+def update_offer(*, offer: Offer, changes: Mapping[str, Any], actor: Any, source: str) -> Offer:
+    """Correct an offer's content (staff); audited once, re-matched when its content changed.
+
+    Raises ``ValidationError`` by field (unknown or read-only fields included).
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS) - set(EDITABLE_RELATIONS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().get(pk=offer.pk)
+        changed = []
+        for field in EDITABLE_FIELDS:
+            if field in changes and getattr(offer, field) != changes[field]:
+                setattr(offer, field, changes[field])
+                changed.append(field)
+        errors = offer_errors(
+            organisation=offer.organisation,
+            contact=offer.contact,
+            available_from=offer.available_from,
+            available_until=offer.available_until,
+            municipi=changes.get("municipi", offer.municipi.all()),
+            neighbourhoods=changes.get("neighbourhoods", offer.neighbourhoods.all()),
+        )
+        if errors:
+            raise ValidationError(errors)
+        if changed:
+            offer.full_clean(exclude=["contact", "need", "organisation"])
+            offer.save()
+        for relation in EDITABLE_RELATIONS:
+            if relation in changes:
+                manager = getattr(offer, relation)
+                after = {getattr(item, "pk", item) for item in changes[relation]}
+                if set(manager.values_list("pk", flat=True)) != after:
+                    manager.set(after)
+                    changed.append(relation)
+        if changed:
+            log_action(
+                actor=actor,
+                action="stakeholders.offer.changed",
+                obj=offer,
+                payload={"source": source, "fields": changed},
+            )
+            if offer.is_open and MATCHING_FIELDS.intersection(changed):
+                outbox.enqueue(MATCH_OFFER_TASK, offer.pk, dedup_key=f"match-offer-{offer.pk}")
+    return offer
 
 
 # --- Following and withdrawing --------------------------------------------------------------

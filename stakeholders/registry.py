@@ -803,13 +803,69 @@ EDITABLE_FIELDS = (
 EDITABLE_RELATIONS = ("interests", "preferred_municipi", "preferred_neighbourhoods", "member_of")
 
 
+def code_conflicts(*, tax_code: str, vat_number: str, exclude_pk: int | None) -> dict[str, list]:
+    """Errors by field for (normalised) codes another active organisation already has."""
+    errors: dict[str, list[Any]] = {}
+    for field, code in (("tax_code", tax_code), ("vat_number", vat_number)):
+        if not code:
+            continue
+        others = Organisation.objects.active().filter(Q(tax_code=code) | Q(vat_number=code))
+        if exclude_pk is not None:
+            others = others.exclude(pk=exclude_pk)
+        other = others.first()
+        if other is not None:
+            errors[field] = [
+                _("%(name)s already has this code: merge the two instead.")
+                % {"name": other.legal_name}
+            ]
+    return errors
+
+
+def register_organisation(
+    *,
+    organisation: Organisation,
+    relations: dict[str, Any] | None = None,
+    actor: Any,
+    source: str,
+) -> list[DuplicateFlag]:
+    """Save a new organisation staff filled in (the admin), audited, and flag its
+    look-alikes; return the new flags. Codes are validated and must be unique.
+
+    ``organisation`` is unsaved; ``relations`` maps ``EDITABLE_RELATIONS`` to values.
+    """
+    legal_name, tax_code, vat_number = clean_organisation_identity(
+        legal_name=organisation.legal_name,
+        kind=organisation.kind,
+        tax_code=organisation.tax_code,
+        vat_number=organisation.vat_number,
+    )
+    errors = code_conflicts(tax_code=tax_code, vat_number=vat_number, exclude_pk=None)
+    if errors:
+        raise ValidationError(errors)
+    organisation.legal_name, organisation.tax_code = legal_name, tax_code
+    organisation.vat_number = vat_number
+    with transaction.atomic():
+        organisation.save()
+        for relation, values in (relations or {}).items():
+            if relation in EDITABLE_RELATIONS:
+                getattr(organisation, relation).set(values)
+        log_action(
+            actor=actor,
+            action="stakeholders.organisation.created",
+            obj=organisation,
+            payload={"source": source, "kind": organisation.kind},
+        )
+        return flag_possible_duplicates(organisation=organisation, actor=actor)
+
+
 def update_organisation(
-    *, organisation: Organisation, changes: dict[str, Any], actor: Any
+    *, organisation: Organisation, changes: dict[str, Any], actor: Any, source: str = "api"
 ) -> Organisation:
     """Change an organisation's profile; codes are validated and must stay unique.
 
     ``changes`` maps field names (``EDITABLE_FIELDS`` and ``EDITABLE_RELATIONS``) to new
-    values; anything else is refused. Raises ``ValidationError`` naming the fields.
+    values; anything else is refused. Raises ``ValidationError`` naming the fields. The
+    API, the admin and the stakeholder area (``source``) all change organisations here.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS) - set(EDITABLE_RELATIONS)
     if unknown:
@@ -826,21 +882,9 @@ def update_organisation(
             tax_code=changes.get("tax_code", organisation.tax_code),
             vat_number=changes.get("vat_number", organisation.vat_number),
         )
-        errors: dict[str, list[Any]] = {}
-        for field, code in (("tax_code", tax_code), ("vat_number", vat_number)):
-            if not code:
-                continue
-            other = (
-                Organisation.objects.active()
-                .filter(Q(tax_code=code) | Q(vat_number=code))
-                .exclude(pk=organisation.pk)
-                .first()
-            )
-            if other is not None:
-                errors[field] = [
-                    _("%(name)s already has this code: merge the two instead.")
-                    % {"name": other.legal_name}
-                ]
+        errors = code_conflicts(
+            tax_code=tax_code, vat_number=vat_number, exclude_pk=organisation.pk
+        )
         if "member_of" in changes and any(
             getattr(network, "pk", network) == organisation.pk for network in changes["member_of"]
         ):
@@ -870,6 +914,6 @@ def update_organisation(
                 actor=actor,
                 action="stakeholders.organisation.changed",
                 obj=organisation,
-                payload={"source": "api", "fields": changed},
+                payload={"source": source, "fields": changed},
             )
     return organisation
