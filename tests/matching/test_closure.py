@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contactpoint.models import AuditEntry
 from matching import notifications
+from matching.attention import ENDED_NOTES, Reason
 from matching.models import Match, MatchEvent, Notification, Stage
 from needs.models import Need
 from needs.tasks import expire_needs
@@ -50,6 +52,12 @@ def one_offer_with_matches(manager):
     return offer, proposed, assigned, contacted
 
 
+def note(reason) -> str:
+    """The reason as stored: in the portal's language, like every system note."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(ENDED_NOTES[reason])
+
+
 def stage_of(match) -> str:
     return Match.objects.get(pk=match.pk).stage
 
@@ -66,7 +74,7 @@ def test_withdrawing_from_my_area_ends_unworked_matches_and_flags_worked_ones(cl
     assert stage_of(proposed) == stage_of(assigned) == Stage.WITHDRAWN
     assert stage_of(contacted) == Stage.CONTACTED  # the manager decides
     event = MatchEvent.objects.get(match=assigned, to_stage=Stage.WITHDRAWN)
-    assert "withdrew the offer" in event.note
+    assert event.note == note(Reason.OFFER_WITHDRAWN)
     assert event.visible_to_stakeholder
     flag = MatchEvent.objects.get(match=contacted, kind="decision_needed")
     assert not flag.visible_to_stakeholder
@@ -128,7 +136,8 @@ def test_the_departments_close_button_ends_the_needs_unworked_matches(client):
     assert response.status_code == 302
     assert Need.objects.get(pk=need.pk).status == Need.Status.CLOSED
     assert stage_of(assigned) == Stage.EXPIRED
-    assert "closed the need" in MatchEvent.objects.get(match=assigned, to_stage="expired").note
+    ended = MatchEvent.objects.get(match=assigned, to_stage="expired")
+    assert ended.note == note(Reason.NEED_CLOSED)
     assert stage_of(negotiating) == Stage.NEGOTIATING
     assert MatchEvent.objects.filter(match=negotiating, kind="decision_needed").exists()
     # The offer is free again: back to review, and queued to be matched with other needs.
@@ -163,7 +172,8 @@ def test_the_expiry_job_on_a_real_worker_ends_the_matches_of_an_expired_need(
 
     wait_for(lambda: stage_of(assigned) == Stage.EXPIRED)
     assert Need.objects.get(pk=need.pk).status == Need.Status.EXPIRED
-    assert "passed its date" in MatchEvent.objects.get(match=assigned, to_stage="expired").note
+    ended = MatchEvent.objects.get(match=assigned, to_stage="expired")
+    assert ended.note == note(Reason.NEED_EXPIRED)
     assert stage_of(contacted) == Stage.CONTACTED
     assert Notification.objects.filter(
         recipient=manager, kind=notifications.Kind.DECISION_NEEDED, match=contacted
