@@ -67,6 +67,9 @@ def follow_offer_withdrawal(*, offer: Offer, actor: Any) -> Followed:
         reason=Reason.OFFER_WITHDRAWN,
         to_stage=Stage.WITHDRAWN,
     )
+    # The sweep for matches skipped because someone held them (see _follow): re-matching
+    # a withdrawn offer expires whatever unworked match it still has.
+    outbox.enqueue("matching.match_offer", offer.pk, dedup_key=f"match-offer-{offer.pk}")
     _audit(subject=offer, followed=followed, reason=Reason.OFFER_WITHDRAWN, actor=actor)
     return followed
 
@@ -86,6 +89,8 @@ def follow_need_end(*, need: Need, actor: Any, reason: str) -> Followed:
         for offer_id in sorted(freed):
             # The same dedup key as the intake uses: one pending re-match per offer.
             outbox.enqueue("matching.match_offer", offer_id, dedup_key=f"match-offer-{offer_id}")
+    # The sweep for skipped matches, as for offers; it also drops the outreach suggestions.
+    outbox.enqueue("matching.match_need", need.pk, dedup_key=f"match-need-{need.pk}")
     _audit(subject=need, followed=followed, reason=why, actor=actor)
     return followed
 
@@ -98,9 +103,13 @@ def _follow(matches: QuerySet[Match], *, reason: Reason, to_stage: str) -> Follo
     # Notes are stored text, written in the portal's language like the other system notes.
     with translation.override(settings.LANGUAGE_CODE):
         ended_note, decision_note = str(ENDED_NOTES[reason]), str(DECISION_NOTES[reason])
+    # The caller holds the offer or the need; the rest of matching locks a match before its
+    # need and offer. Waiting here for a match someone is moving right now could deadlock,
+    # so such a match is skipped: the re-matching sweep the callers queue ends it if it is
+    # still unworked, and the queue's flag (derived, matching.attention) covers worked ones.
     rows = (
         matches.filter(stage__in=OPEN_STAGES)
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), skip_locked=True)
         .select_related("manager")
         .order_by("pk")
     )

@@ -4,14 +4,16 @@ the department's close button, and the expiry job on a real Celery worker."""
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from contactpoint.models import AuditEntry
-from matching import notifications
+from contactpoint.models import AuditEntry, OutboxMessage
+from matching import notifications, services
 from matching.attention import ENDED_NOTES, Reason
 from matching.models import Match, MatchEvent, Notification, Stage
 from needs.models import Need
@@ -82,6 +84,8 @@ def test_withdrawing_from_my_area_ends_unworked_matches_and_flags_worked_ones(cl
     assert entry.actor == stakeholder
     assert sorted(entry.payload["ended"]) == sorted([proposed.pk, assigned.pk])
     assert entry.payload["flagged"] == [contacted.pk]
+    # A sweep after the commit ends anything a concurrent request held meanwhile.
+    assert OutboxMessage.objects.filter(dedup_key=f"match-offer-{offer.pk}").exists()
 
 
 def test_ended_matches_get_no_sla_reminder_and_the_manager_hears_once_in_the_digest(client):
@@ -178,3 +182,39 @@ def test_the_expiry_job_on_a_real_worker_ends_the_matches_of_an_expired_need(
     assert Notification.objects.filter(
         recipient=manager, kind=notifications.Kind.DECISION_NEEDED, match=contacted
     ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_match_held_by_a_concurrent_request_is_skipped_then_swept(client):
+    """The withdrawal never waits for a match someone is moving (the two lock orders would
+    deadlock); the re-matching sweep it queued ends that match afterwards."""
+    manager = make_manager()
+    offer, proposed, assigned, _contacted = one_offer_with_matches(manager)
+    stakeholder = make_stakeholder(offer.organisation)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_match():
+        try:
+            with transaction.atomic():
+                Match.objects.select_for_update().get(pk=assigned.pk)
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_match)
+    holder.start()
+    assert held.wait(timeout=30)
+    try:
+        response = login(client, stakeholder).post(f"/my/offers/{offer.pk}/withdraw/")
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    assert response.status_code == 302
+    assert stage_of(proposed) == Stage.WITHDRAWN
+    assert stage_of(assigned) == Stage.ASSIGNED  # skipped, not waited for
+
+    services.match_offer_by_id(offer.pk)  # the sweep the withdrawal queued
+
+    assert stage_of(assigned) == Stage.EXPIRED
