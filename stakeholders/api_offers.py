@@ -385,7 +385,9 @@ class OfferPermission(IsAuthenticated):
         summary="Offer help to the city (no account needed)",
         description=(
             "Same validation and protections as the public form. A repeated request with the "
-            "same Idempotency-Key returns the first offer with status 200."
+            "same Idempotency-Key returns the first offer with status 200; so does the same "
+            "content from the same e-mail address within OFFER_DUPLICATE_WINDOW, with an "
+            "empty tracking_url (the link was e-mailed to the submitter)."
         ),
         request=OfferCreateSerializer,
         parameters=[
@@ -465,7 +467,9 @@ class OfferViewSet(
             )
         except DjangoValidationError as exc:
             raise as_api_error(exc) from exc
-        return Response(
-            OfferReceiptSerializer(offer).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        receipt = OfferReceiptSerializer(offer).data
+        if not created and offer.idempotency_key != key:
+            # Found by its content, not by this caller's key: the private link went to the
+            # submitter's e-mail and is not handed to whoever repeats the content.
+            receipt["tracking_url"] = ""
+        return Response(receipt, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

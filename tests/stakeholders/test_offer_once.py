@@ -69,6 +69,7 @@ def test_the_api_with_a_new_key_but_the_same_content_returns_the_existing_offer(
 
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
+    assert first.json()["tracking_url"] and second.json()["tracking_url"] == ""
     assert Offer.objects.count() == 1
 
 
