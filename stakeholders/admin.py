@@ -765,14 +765,8 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
     def _save_interactions(self, request: HttpRequest, organisation: Organisation, formset: Any):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            log_action(
-                actor=request.user,
-                action="stakeholders.interaction.deleted",
-                obj=organisation,
-                payload={"id": obj.pk, "subject": obj.subject[:200]},
-            )
-            obj.delete()
-        for obj in instances:
+            registry.delete_interaction(interaction=obj, actor=request.user)
+        for obj, form in ((f.instance, f) for f in formset.forms if f.instance in instances):
             if obj.pk is None:
                 registry.record_interaction(
                     organisation=organisation,
@@ -784,12 +778,14 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
                     actor=request.user,
                 )
             else:
-                obj.save()
-                log_action(
+                registry.change_interaction(
+                    interaction=obj,
+                    changes={
+                        name: form.cleaned_data[name]
+                        for name in form.changed_data
+                        if name in registry.INTERACTION_FIELDS
+                    },
                     actor=request.user,
-                    action="stakeholders.interaction.changed",
-                    obj=organisation,
-                    payload={"id": obj.pk},
                 )
 
     # --- merging -------------------------------------------------------------------------
@@ -1149,7 +1145,10 @@ class InteractionAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        contact, organisation = cleaned.get("contact"), cleaned.get("organisation")
+        organisation = cleaned.get("organisation")
+        if organisation is None and self.instance.pk is not None:
+            organisation = self.instance.organisation  # read-only once recorded
+        contact = cleaned.get("contact")
         if contact and organisation and contact.organisation_id != organisation.pk:
             self.add_error("contact", _("This person is not a contact of the organisation."))
         return cleaned
@@ -1166,15 +1165,18 @@ class InteractionAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # An interaction belongs to the organisation it was recorded for.
+        return ("organisation",) if obj is not None else ()
+
     def save_model(self, request: HttpRequest, obj: Interaction, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
-            log_action(
-                actor=request.user,
-                action="stakeholders.interaction.changed",
-                obj=obj.organisation,
-                payload={"id": obj.pk, "fields": _changed_fields(form)},
-            )
+            changes = {
+                name: form.cleaned_data[name]
+                for name in _changed_fields(form)
+                if name in registry.INTERACTION_FIELDS
+            }
+            registry.change_interaction(interaction=obj, changes=changes, actor=request.user)
             return
         recorded = registry.record_interaction(
             organisation=obj.organisation,
@@ -1189,13 +1191,7 @@ class InteractionAdmin(admin.ModelAdmin):
         obj.staff = recorded.staff
 
     def delete_model(self, request: HttpRequest, obj: Interaction) -> None:
-        log_action(
-            actor=request.user,
-            action="stakeholders.interaction.deleted",
-            obj=obj.organisation,
-            payload={"id": obj.pk, "subject": obj.subject[:200]},
-        )
-        super().delete_model(request, obj)
+        registry.delete_interaction(interaction=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for interaction in queryset.select_related("organisation"):

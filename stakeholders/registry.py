@@ -780,6 +780,52 @@ def record_interaction(
     return interaction
 
 
+INTERACTION_FIELDS = ("kind", "date", "contact", "subject", "notes")
+
+
+def change_interaction(
+    *, interaction: Interaction, changes: dict[str, Any], actor: Any
+) -> Interaction:
+    """Correct a recorded interaction (``INTERACTION_FIELDS``); audited when it changed."""
+    unknown = set(changes) - set(INTERACTION_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    with transaction.atomic():
+        interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        changed = [name for name, value in changes.items() if getattr(interaction, name) != value]
+        if not changed:
+            return interaction
+        for name in changed:
+            setattr(interaction, name, changes[name])
+        contact = interaction.contact
+        if contact is not None and contact.organisation_id != interaction.organisation_id:
+            raise ValidationError(
+                {"contact": [_("This person is not a contact of the organisation.")]}
+            )
+        interaction.full_clean(exclude=["organisation", "contact", "staff"])
+        interaction.save()
+        log_action(
+            actor=actor,
+            action="stakeholders.interaction.changed",
+            obj=interaction.organisation,
+            payload={"id": interaction.pk, "fields": changed},
+        )
+    return interaction
+
+
+def delete_interaction(*, interaction: Interaction, actor: Any) -> None:
+    """Remove an interaction from the relationship history; audited on the organisation."""
+    with transaction.atomic():
+        organisation = interaction.organisation
+        log_action(
+            actor=actor,
+            action="stakeholders.interaction.deleted",
+            obj=organisation,
+            payload={"id": interaction.pk, "subject": interaction.subject[:200]},
+        )
+        interaction.delete()
+
+
 # --- Editing ----------------------------------------------------------------------------------
 
 # Plain fields staff may change through the API (codes are validated, the rest is data).

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from contactpoint import roles
 from contactpoint.models import AuditEntry, OutboxMessage
-from stakeholders.models import ContactPerson, Offer
+from stakeholders.models import ContactPerson, Interaction, Offer
 from tests.factories import ContactPersonFactory, OfferFactory, OrganisationFactory
 
 from .test_stakeholders_admin import change_form_data, fast_passwords, login  # noqa: F401
@@ -129,3 +129,24 @@ def test_an_offer_contact_from_another_organisation_is_a_field_error(client, man
     assert response.status_code == 200
     assert "contact" in response.context["adminform"].form.errors
     assert Offer.objects.get(pk=offer.pk).contact_id != stranger.pk
+
+
+def test_interactions_are_changed_and_deleted_through_the_registry(client):
+    login(client, roles.TEAM_LEAD)  # team leads may delete history entries
+    organisation = OrganisationFactory()
+    interaction = Interaction.objects.create(
+        organisation=organisation, kind="call", subject="Prima telefonata"
+    )
+    url = reverse("admin:stakeholders_interaction_change", args=[interaction.pk])
+    data = change_form_data(client.get(url))
+    data["subject"] = "Telefonata di presentazione"
+
+    assert client.post(url, data).status_code == 302
+    delete_url = reverse("admin:stakeholders_interaction_delete", args=[interaction.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 302
+
+    assert [(e.action, e.payload.get("fields")) for e in audit("stakeholders.interaction")] == [
+        ("stakeholders.interaction.changed", ["subject"]),
+        ("stakeholders.interaction.deleted", None),
+    ]
+    assert not Interaction.objects.exists()
