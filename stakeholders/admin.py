@@ -1,10 +1,11 @@
 """The stakeholder registry in the admin: where account managers spend their day.
 
 Changelists are annotated (open offers, possible duplicates) instead of counting per row,
-so their query count does not grow with the page. Writes with business meaning (merge,
-dismiss, withdraw, import, interactions) go through the services in ``registry``,
-``imports`` and ``offers``; plain edits are audited in ``save_model`` inside the admin's
-transaction.
+so their query count does not grow with the page. Organisations, contact persons, offers
+and interactions are written by the same services as the public form, ``/my/`` and the API
+(``registry``, ``contacts``, ``offers``), which write the audit trail; so are merges,
+dismissals, withdrawals and imports. Offers' status and quantities are read-only here.
+User accounts and network members (inlines) are still saved and audited by the admin.
 """
 
 from __future__ import annotations
