@@ -409,6 +409,8 @@ NEED_STALE_AFTER_DAYS = envint("NEED_STALE_AFTER_DAYS", 60)
 OFFER_RATE_LIMIT_PER_IP = envint("OFFER_RATE_LIMIT_PER_IP", 10)
 OFFER_RATE_LIMIT_PER_EMAIL = envint("OFFER_RATE_LIMIT_PER_EMAIL", 5)
 OFFER_RATE_LIMIT_WINDOW = envint("OFFER_RATE_LIMIT_WINDOW", 3600)
+# The same offer (content and e-mail) sent again within this many seconds is the same offer.
+OFFER_DUPLICATE_WINDOW = envint("OFFER_DUPLICATE_WINDOW", 600)
 # A new match must get its first contact within this many working days.
 MATCH_FIRST_CONTACT_WORKING_DAYS = envint("MATCH_FIRST_CONTACT_WORKING_DAYS", 3)
 # Matching runs its search as prepared statements; turn off behind a transaction-pooling

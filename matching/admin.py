@@ -36,7 +36,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import emails, forms, lifecycle, routing, sla
+from . import attention, emails, forms, lifecycle, routing, sla
 from .models import (
     OPEN_STAGES,
     Absence,
@@ -135,6 +135,21 @@ class SlaFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DecisionFilter(admin.SimpleListFilter):
+    """Worked matches whose offer or need has ended: the manager decides (matching.attention)."""
+
+    title = _("offer or need ended")
+    parameter_name = "decision"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Your decision needed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(attention.needs_decision_q())
+        return queryset
+
+
 def sla_rank(today):
     """Late first, then due today, on time, other open matches, closed ones last."""
     waiting = Q(stage__in=(Stage.PROPOSED, Stage.ASSIGNED), contacted_at__isnull=True)
@@ -167,6 +182,7 @@ class MatchAdmin(admin.ModelAdmin):
         QueueFilter,
         "stage",
         SlaFilter,
+        DecisionFilter,
         ("need__area", admin.RelatedOnlyFieldListFilter),
         ("manager", admin.RelatedOnlyFieldListFilter),
     )
@@ -236,9 +252,13 @@ class MatchAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("stage"), ordering="stage")
     def stage_column(self, obj: Match) -> str:
-        return format_html(
+        stage = format_html(
             '<span class="cp-stage cp-stage--{}">{}</span>', obj.stage, obj.get_stage_display()
         )
+        decision = attention.decision_label(obj)
+        if not decision:
+            return stage
+        return format_html('{}<br><span class="cp-decision">{}</span>', stage, decision)
 
     @admin.display(description=_("age"), ordering="created_at")
     def age_column(self, obj: Match) -> str:
@@ -303,6 +323,7 @@ class MatchAdmin(admin.ModelAdmin):
             "match": match,
             "is_match_staff": staff,
             "may_act": may_act,
+            "decision_label": attention.decision_label(match),
             "sla_state": sla.sla_state(match),
             "sla_label": sla.SLA_LABELS[sla.sla_state(match)],
             "score_rows": score_rows(match.score_parts),

@@ -12,6 +12,11 @@ class MatchingConfig(AppConfig):
         # The jobs of the match workflow live next to the notifications they send.
         from . import notifications  # noqa: F401
 
+        # Matches follow their offer and need: subscribe to the lower apps' signals.
+        from .closure import install
+
+        install()
+
         # Account managers work their queue and read colleagues' matches and profiles.
         roles.grant(
             roles.ACCOUNT_MANAGER,

@@ -19,6 +19,8 @@ from django.utils import translation
 
 from contactpoint.context_processors import absolute_url, portal_context
 
+from . import attention
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -86,17 +88,35 @@ def digest_message(
     def with_url(match: Any) -> dict[str, Any]:
         return {"match": match, "url": admin_match_url(match)}
 
+    followed = ("match_ended", "decision_needed")
     new = [with_url(n.match) for n in items if n.kind == "assigned" and n.match is not None]
     events = [
         {"notification": n, **with_url(n.match)}
         for n in items
-        if n.kind != "assigned" and n.match is not None
+        if n.kind != "assigned" and n.kind not in followed and n.match is not None
     ]
+    # Matches that ended with their offer or need, and those waiting for a decision: each
+    # once, with the reason read from the offer and the need.
+    ended, decisions = [], []
+    for n in items:
+        if n.kind not in followed or n.match is None:
+            continue
+        reason = attention.subject_reason(
+            offer_status=n.match.offer.status, need_status=n.match.need.status
+        )
+        row = {**with_url(n.match), "reason": attention.ENDED_NOTES[reason] if reason else ""}
+        if n.kind == "decision_needed":
+            row["reason"] = attention.FLAG_LABELS[reason] if reason else ""
+            decisions.append(row)
+        else:
+            ended.append(row)
     context = {
         "recipient": user,
         "today": today,
         "new": new,
         "events": events,
+        "ended": ended,
+        "decisions": decisions,
         "late": [with_url(match) for match in late],
         "unassigned": [with_url(match) for match in unassigned],
         "queue_url": absolute_url(reverse("admin:matching_match_changelist")),

@@ -225,6 +225,7 @@ EVENT_LABELS = {
     "quantity": _("Quantity changed"),
     "proposed": _("Proposed by the matching engine"),
     "expired": _("Expired"),
+    "decision_needed": _("Offer or need ended: decision needed"),
 }
 
 
@@ -264,11 +265,14 @@ def record_event(
     )
 
 
-def transition(*, match: Match, to_stage: str, actor: Any, note: str = "") -> Match:
+def transition(
+    *, match: Match, to_stage: str, actor: Any, note: str = "", notify_manager: bool = True
+) -> Match:
     """Move ``match`` to ``to_stage`` if the table allows it and ``actor`` may do it.
 
     ``actor=None`` is the system (scheduled jobs). Raises ``TransitionNotAllowed`` (a move
     the table refuses, or an unknown stage) or ``NotPermitted``; nothing changes then.
+    ``notify_manager=False`` is for callers that tell the manager themselves (closure).
     """
     note = (note or "").strip()
     with transaction.atomic():
@@ -321,7 +325,11 @@ def transition(*, match: Match, to_stage: str, actor: Any, note: str = "") -> Ma
             payload={"from": from_stage, "to": to_stage, "note": note[:500], "event": event.pk},
         )
         sync_offer_status(offer=match.offer, actor=actor)
-        if match.manager_id is not None and (actor is None or actor.pk != match.manager_id):
+        if (
+            notify_manager
+            and match.manager_id is not None
+            and (actor is None or actor.pk != match.manager_id)
+        ):
             # Someone else moved the manager's match (the stakeholder, a team lead, a job):
             # worth knowing, not worth an e-mail of its own, so it goes in the daily digest.
             notifications.notify(

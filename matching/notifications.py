@@ -41,6 +41,9 @@ class Kind(StrEnum):
     SLA_ESCALATION = "sla_escalation"
     STAGE_CHANGED = "stage_changed"
     REASSIGNED_AWAY = "reassigned_away"
+    # The match ended with its offer or need, or waits for a decision (matching.closure).
+    MATCH_ENDED = "match_ended"
+    DECISION_NEEDED = "decision_needed"
     DIGEST = "digest"
 
 
@@ -50,7 +53,14 @@ IMMEDIATE_KINDS = frozenset(
 )
 # Listed in the next daily digest (the immediate "assigned" too: the digest recaps new work).
 DIGEST_KINDS = frozenset(
-    {Kind.ASSIGNED, Kind.UNASSIGNED_ALERT, Kind.STAGE_CHANGED, Kind.REASSIGNED_AWAY}
+    {
+        Kind.ASSIGNED,
+        Kind.UNASSIGNED_ALERT,
+        Kind.STAGE_CHANGED,
+        Kind.REASSIGNED_AWAY,
+        Kind.MATCH_ENDED,
+        Kind.DECISION_NEEDED,
+    }
 )
 
 _RETRYABLE = (OSError, smtplib.SMTPException)

@@ -27,6 +27,7 @@ from contactpoint import outbox, roles
 from contactpoint.audit import log_action
 from contactpoint.context_processors import absolute_url
 
+from . import signals
 from .models import Department, InterventionArea, Need, NeedReminder, Neighbourhood
 
 logger = logging.getLogger(__name__)
@@ -332,6 +333,8 @@ def close_need(*, need: Need, actor: Any, reason: str = "") -> Need:
             obj=need,
             payload={"previous_status": previous_status, "reason": reason[:500]},
         )
+        # In the same transaction: the need's matches end (or are flagged) with it.
+        signals.need_ended.send(sender=Need, need=need, actor=actor, reason=signals.NEED_CLOSED)
     return need
 
 
@@ -358,6 +361,7 @@ def expire_needs(*, today: datetime.date | None = None) -> int:
                 obj=need,
                 payload={"previous_status": previous_status, "wanted_by": str(need.wanted_by)},
             )
+            signals.need_ended.send(sender=Need, need=need, actor=None, reason=signals.NEED_EXPIRED)
     return len(due)
 
 

@@ -1,10 +1,11 @@
 """The stakeholder registry in the admin: where account managers spend their day.
 
 Changelists are annotated (open offers, possible duplicates) instead of counting per row,
-so their query count does not grow with the page. Writes with business meaning (merge,
-dismiss, withdraw, import, interactions) go through the services in ``registry``,
-``imports`` and ``offers``; plain edits are audited in ``save_model`` inside the admin's
-transaction.
+so their query count does not grow with the page. Organisations, contact persons, offers
+and interactions are written by the same services as the public form, ``/my/`` and the API
+(``registry``, ``contacts``, ``offers``), which write the audit trail; so are merges,
+dismissals, withdrawals and imports. Offers' status and quantities are read-only here.
+User accounts and network members (inlines) are still saved and audited by the admin.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from contactpoint import roles
 from contactpoint.audit import history_for, log_action
 from needs.widgets import NeighbourhoodCheckboxes
 
-from . import imports, registry
+from . import contacts, imports, offers, registry
 from .models import (
     Consent,
     ContactPerson,
@@ -333,24 +334,48 @@ class OrganisationAdminForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         # The same code on another active organisation: say which one, instead of the
-        # database constraint's generic message.
-        for field in ("tax_code", "vat_number"):
-            code = cleaned.get(field)
-            if not code:
-                continue
-            other = (
-                Organisation.objects.active()
-                .filter(Q(tax_code=code) | Q(vat_number=code))
-                .exclude(pk=self.instance.pk)
-                .first()
-            )
-            if other is not None:
-                self.add_error(
-                    field,
-                    _("%(name)s already has this code: merge the two instead.")
-                    % {"name": other.legal_name},
-                )
+        # database constraint's generic message (the services check it again).
+        conflicts = registry.code_conflicts(
+            tax_code=cleaned.get("tax_code") or "",
+            vat_number=cleaned.get("vat_number") or "",
+            exclude_pk=self.instance.pk,
+        )
+        for field, errors in conflicts.items():
+            if field in cleaned:
+                self.add_error(field, errors)
+        if self.instance.pk and any(o.pk == self.instance.pk for o in cleaned.get("member_of", [])):
+            self.add_error("member_of", _("An organisation cannot be a member of itself."))
         return cleaned
+
+
+def save_contact_formset(*, request: HttpRequest, organisation: Organisation, formset: Any) -> None:
+    """The contacts inline, saved through ``contacts`` (the one-main-contact rule and the
+    audit live there), never by the formset itself."""
+    # What the admin's own change message reads (a formset's save() would set these).
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for deleted in formset.deleted_forms:
+        if deleted.instance.pk is not None:
+            formset.deleted_objects.append(deleted.instance)
+            contacts.remove_contact(contact=deleted.instance, actor=request.user, source="admin")
+    for contact_form in formset.forms:
+        if contact_form in formset.deleted_forms or not contact_form.has_changed():
+            continue
+        values = {
+            name: contact_form.cleaned_data.get(name)
+            for name in contacts.CONTACT_FIELDS
+            if name in contact_form.fields
+        }
+        if contact_form.instance.pk is None:
+            created = contacts.add_contact(
+                organisation=organisation, data=values, actor=request.user, source="admin"
+            )
+            formset.new_objects.append(created)
+        else:
+            changes = {name: values[name] for name in contact_form.changed_data if name in values}
+            contacts.change_contact(
+                contact=contact_form.instance, changes=changes, actor=request.user, source="admin"
+            )
+            formset.changed_objects.append((contact_form.instance, list(changes)))
 
 
 class ContactInline(admin.TabularInline):
@@ -677,44 +702,47 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
         ]
 
     def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+        # The registry's services write organisations, the same as the API and /my/.
+        editable = set(registry.EDITABLE_FIELDS) | set(registry.EDITABLE_RELATIONS)
         if change:
-            fields = _changed_fields(form)
-            if fields:
-                log_action(
-                    actor=request.user,
-                    action="stakeholders.organisation.changed",
-                    obj=obj,
-                    payload={"source": "admin", "fields": fields},
+            changes = {
+                name: form.cleaned_data[name] for name in _changed_fields(form) if name in editable
+            }
+            if changes:
+                registry.update_organisation(
+                    organisation=obj, changes=changes, actor=request.user, source="admin"
                 )
-        else:
-            log_action(
-                actor=request.user,
-                action="stakeholders.organisation.created",
-                obj=obj,
-                payload={"source": "admin"},
+            return
+        relations = {
+            name: form.cleaned_data[name]
+            for name in registry.EDITABLE_RELATIONS
+            if form.cleaned_data.get(name)
+        }
+        flags = registry.register_organisation(
+            organisation=obj, relations=relations, actor=request.user, source="admin"
+        )
+        if flags:
+            messages.warning(
+                request,
+                ngettext(
+                    "This organisation looks like %(n)d other: check the possible duplicates.",
+                    "This organisation looks like %(n)d others: check the possible duplicates.",
+                    len(flags),
+                )
+                % {"n": len(flags)},
             )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        if not change:
-            flags = registry.flag_possible_duplicates(
-                organisation=form.instance, actor=request.user
-            )
-            if flags:
-                messages.warning(
-                    request,
-                    ngettext(
-                        "This organisation looks like %(n)d other: check the possible duplicates.",
-                        "This organisation looks like %(n)d others: check the possible duplicates.",
-                        len(flags),
-                    )
-                    % {"n": len(flags)},
-                )
+        # Many-to-many fields went through the service in save_model: only the inlines here.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is Interaction:
             self._save_interactions(request, form.instance, formset)
+            return
+        if formset.model is ContactPerson:
+            save_contact_formset(request=request, organisation=form.instance, formset=formset)
             return
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
@@ -740,14 +768,8 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
     def _save_interactions(self, request: HttpRequest, organisation: Organisation, formset: Any):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            log_action(
-                actor=request.user,
-                action="stakeholders.interaction.deleted",
-                obj=organisation,
-                payload={"id": obj.pk, "subject": obj.subject[:200]},
-            )
-            obj.delete()
-        for obj in instances:
+            registry.delete_interaction(interaction=obj, actor=request.user)
+        for obj, form in ((f.instance, f) for f in formset.forms if f.instance in instances):
             if obj.pk is None:
                 registry.record_interaction(
                     organisation=organisation,
@@ -759,12 +781,14 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
                     actor=request.user,
                 )
             else:
-                obj.save()
-                log_action(
+                registry.change_interaction(
+                    interaction=obj,
+                    changes={
+                        name: form.cleaned_data[name]
+                        for name in form.changed_data
+                        if name in registry.INTERACTION_FIELDS
+                    },
                     actor=request.user,
-                    action="stakeholders.interaction.changed",
-                    obj=organisation,
-                    payload={"id": obj.pk},
                 )
 
     # --- merging -------------------------------------------------------------------------
@@ -904,6 +928,8 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
     readonly_fields = (
         "organisation",
         "candidate",
+        "offer",
+        "submitted_name",
         "reason",
         "similarity",
         "created_at",
@@ -928,6 +954,14 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("looks like"), ordering="candidate__legal_name")
     def candidate_link(self, flag: DuplicateFlag) -> Any:
+        if flag.offer_id is not None:
+            # An offer's flag about its own organisation: what the offer said instead.
+            return format_html(
+                '“{}” <a href="{}">{}</a>',
+                flag.submitted_name,
+                reverse("admin:stakeholders_offer_change", args=[flag.offer_id]),
+                _("offer #%(id)s") % {"id": flag.offer_id},
+            )
         return self._link(flag.candidate)
 
     def _link(self, organisation: Organisation) -> Any:
@@ -947,7 +981,7 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("merge"))
     def merge_link(self, flag: DuplicateFlag) -> Any:
-        if flag.resolved_at is not None:
+        if flag.resolved_at is not None or flag.organisation_id == flag.candidate_id:
             return "-"
         return format_html(
             '<a class="button" href="{}?ids={},{}">{}</a>',
@@ -1000,6 +1034,7 @@ class ContactPersonAdmin(SpreadsheetMixin, admin.ModelAdmin):
     list_filter = ("language", "is_primary", "organisation__kind", "organisation__local_group")
     search_fields = ("first_name", "last_name", "email", "organisation__legal_name")
     autocomplete_fields = ("organisation",)
+    fields = ("organisation", *contacts.CONTACT_FIELDS)
     inlines = (ConsentInline,)
     actions = ("export_csv", "export_xlsx")
     list_per_page = 50
@@ -1016,26 +1051,34 @@ class ContactPersonAdmin(SpreadsheetMixin, admin.ModelAdmin):
     def consents(self, contact: ContactPerson) -> str:
         return consents_summary(contact)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # A person moves to another organisation by a merge, not by an edit.
+        return ("organisation",) if obj is not None else ()
+
     def get_urls(self):
         return [*self.spreadsheet_urls(), *super().get_urls()]
 
     def save_model(self, request: HttpRequest, obj: ContactPerson, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        log_action(
+        # Through the contacts service, like the offer form and /my/ (one main contact).
+        if change:
+            changes = {name: form.cleaned_data[name] for name in _changed_fields(form)}
+            contacts.change_contact(
+                contact=obj, changes=changes, actor=request.user, source="admin"
+            )
+            obj.refresh_from_db()
+            return
+        values = {name: form.cleaned_data.get(name) for name in contacts.CONTACT_FIELDS}
+        created = contacts.add_contact(
+            organisation=form.cleaned_data["organisation"],
+            data=values,
             actor=request.user,
-            action=f"stakeholders.contactperson.{'changed' if change else 'created'}",
-            obj=obj,
-            payload={"source": "admin", "fields": _changed_fields(form)},
+            source="admin",
         )
+        obj.pk = created.pk
+        obj.is_primary = created.is_primary
 
     def delete_model(self, request: HttpRequest, obj: ContactPerson) -> None:
-        log_action(
-            actor=request.user,
-            action="stakeholders.contactperson.deleted",
-            obj=obj.organisation,
-            payload={"id": obj.pk, "repr": str(obj)},
-        )
-        super().delete_model(request, obj)
+        contacts.remove_contact(contact=obj, actor=request.user, source="admin")
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for contact in queryset.select_related("organisation"):
@@ -1105,7 +1148,10 @@ class InteractionAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        contact, organisation = cleaned.get("contact"), cleaned.get("organisation")
+        organisation = cleaned.get("organisation")
+        if organisation is None and self.instance.pk is not None:
+            organisation = self.instance.organisation  # read-only once recorded
+        contact = cleaned.get("contact")
         if contact and organisation and contact.organisation_id != organisation.pk:
             self.add_error("contact", _("This person is not a contact of the organisation."))
         return cleaned
@@ -1122,15 +1168,18 @@ class InteractionAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # An interaction belongs to the organisation it was recorded for.
+        return ("organisation",) if obj is not None else ()
+
     def save_model(self, request: HttpRequest, obj: Interaction, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
-            log_action(
-                actor=request.user,
-                action="stakeholders.interaction.changed",
-                obj=obj.organisation,
-                payload={"id": obj.pk, "fields": _changed_fields(form)},
-            )
+            changes = {
+                name: form.cleaned_data[name]
+                for name in _changed_fields(form)
+                if name in registry.INTERACTION_FIELDS
+            }
+            registry.change_interaction(interaction=obj, changes=changes, actor=request.user)
             return
         recorded = registry.record_interaction(
             organisation=obj.organisation,
@@ -1145,13 +1194,7 @@ class InteractionAdmin(admin.ModelAdmin):
         obj.staff = recorded.staff
 
     def delete_model(self, request: HttpRequest, obj: Interaction) -> None:
-        log_action(
-            actor=request.user,
-            action="stakeholders.interaction.deleted",
-            obj=obj.organisation,
-            payload={"id": obj.pk, "subject": obj.subject[:200]},
-        )
-        super().delete_model(request, obj)
+        registry.delete_interaction(interaction=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for interaction in queryset.select_related("organisation"):
@@ -1209,8 +1252,30 @@ class OpenOfferFilter(admin.SimpleListFilter):
         return queryset
 
 
+class OfferAdminForm(forms.ModelForm):
+    class Meta:
+        model = Offer
+        fields = (*offers.EDITABLE_FIELDS, *offers.EDITABLE_RELATIONS)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The service's own rules, next to the fields (update_offer checks them again).
+        errors = offers.offer_errors(
+            organisation=cleaned.get("organisation"),
+            contact=cleaned.get("contact"),
+            available_from=cleaned.get("available_from"),
+            available_until=cleaned.get("available_until"),
+            municipi=cleaned.get("municipi") or [],
+            neighbourhoods=cleaned.get("neighbourhoods") or [],
+        )
+        for field, messages_ in errors.items():
+            self.add_error(field if field in self.fields else None, messages_)
+        return cleaned
+
+
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
+    form = OfferAdminForm
     list_display = (
         "title",
         "organisation",
@@ -1243,7 +1308,12 @@ class OfferAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("organisation",)
     raw_id_fields = ("contact", "need")
+    # Status and quantities change only through the services (withdrawal, matching).
     readonly_fields = (
+        "status",
+        "quantity",
+        "quantity_open",
+        "submitted_organisation_name",
         "tracking_token",
         "idempotency_key",
         "submitted_email",
@@ -1257,6 +1327,7 @@ class OfferAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "organisation",
+                    "submitted_organisation_name",
                     "contact",
                     "submitted_email",
                     "status",
@@ -1320,20 +1391,15 @@ class OfferAdmin(admin.ModelAdmin):
         return f"{offer.quantity} {offer.unit} ({offer.quantity_open})"
 
     def save_model(self, request: HttpRequest, obj: Offer, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        fields = _changed_fields(form)
-        if fields:
-            log_action(
-                actor=request.user,
-                action="stakeholders.offer.changed",
-                obj=obj,
-                payload={"source": "admin", "fields": fields, "status": obj.status},
-            )
+        changes = {name: form.cleaned_data[name] for name in _changed_fields(form)}
+        if changes:
+            offers.update_offer(offer=obj, changes=changes, actor=request.user, source="admin")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # areas and places went through offers.update_offer in save_model
 
     @admin.action(description=gettext_lazy("Withdraw the selected offers"), permissions=["change"])
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from . import offers
-
         count = 0
         for offer in queryset.filter(status__in=Offer.OPEN_STATUSES):
             offers.withdraw_offer(offer=offer, actor=request.user, source="admin")

@@ -14,11 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.conf import settings
+from django.core import validators
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -48,9 +51,47 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # --- Input ------------------------------------------------------------------------------------
 
 
+def _choice_message() -> str:
+    # Django's words, with DRF's placeholder: DRF formats it with ``input=``.
+    return str(forms.ChoiceField.default_error_messages["invalid_choice"]).replace(
+        "%(value)s", "{input}"
+    )
+
+
+def word_errors_like_the_form(field: serializers.Field) -> None:
+    """Give ``field`` the messages the public form (Django forms) gives for the same bad
+    input, so both doors answer alike (tests/stakeholders/test_offer_contract.py)."""
+    required = forms.Field.default_error_messages["required"]
+    for key in ("required", "blank", "null"):
+        field.error_messages[key] = required
+    if isinstance(field, serializers.ChoiceField):
+        field.error_messages["invalid_choice"] = lazy(_choice_message, str)()
+    elif isinstance(field, serializers.IntegerField):
+        field.error_messages["invalid"] = forms.IntegerField.default_error_messages["invalid"]
+        # DRF words its own bound validators (differently in Italian): use Django's.
+        bounds = (validators.MinValueValidator, validators.MaxValueValidator)
+        field.validators = [v for v in field.validators if not isinstance(v, bounds)]
+        if field.min_value is not None:
+            field.validators.append(validators.MinValueValidator(field.min_value))
+        if field.max_value is not None:
+            field.validators.append(validators.MaxValueValidator(field.max_value))
+    elif isinstance(field, serializers.DateField):
+        field.error_messages["invalid"] = forms.DateField.default_error_messages["invalid"]
+    if isinstance(field, serializers.CharField) and field.max_length is not None:
+        # DRF words its own length validator; Django's says how long the value was.
+        field.validators = [
+            v for v in field.validators if not isinstance(v, validators.MaxLengthValidator)
+        ] + [validators.MaxLengthValidator(field.max_length)]
+
+
 class OfferCreateSerializer(serializers.Serializer):
     """An offer as the public form takes it. Places and areas by stable keys: intervention
-    area slugs, Municipio numbers, NIL ids."""
+    area slugs, Municipio numbers, NIL ids. Field errors are worded as the form's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            word_errors_like_the_form(field)
 
     legal_name = serializers.CharField(max_length=200, help_text=_("Organisation's legal name."))
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
@@ -352,7 +393,9 @@ class OfferPermission(IsAuthenticated):
         summary="Offer help to the city (no account needed)",
         description=(
             "Same validation and protections as the public form. A repeated request with the "
-            "same Idempotency-Key returns the first offer with status 200."
+            "same Idempotency-Key returns the first offer with status 200; so does the same "
+            "content from the same e-mail address within OFFER_DUPLICATE_WINDOW, with an "
+            "empty tracking_url (the link was e-mailed to the submitter)."
         ),
         request=OfferCreateSerializer,
         parameters=[
@@ -430,7 +473,9 @@ class OfferViewSet(
             )
         except DjangoValidationError as exc:
             raise as_api_error(exc) from exc
-        return Response(
-            OfferReceiptSerializer(offer).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        receipt = OfferReceiptSerializer(offer).data
+        if not created and offer.idempotency_key != key:
+            # Found by its content, not by this caller's key: the private link went to the
+            # submitter's e-mail and is not handed to whoever repeats the content.
+            receipt["tracking_url"] = ""
+        return Response(receipt, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

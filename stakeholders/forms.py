@@ -165,8 +165,8 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
     )
     consent_survey = forms.BooleanField(required=False)
 
-    # Protection: the form's idempotency key, and a honeypot people never see.
-    idempotency_key = _text(64, required=False, widget=forms.HiddenInput)
+    # Protection: a honeypot people never see. (The idempotency key is derived on the
+    # server from the session and the content: see offers.form_idempotency_key.)
     homepage = _text(
         200,
         required=False,
@@ -183,8 +183,6 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
         self.fields["consent_contact"].summary_label = _("Consent to be contacted")  # type: ignore[attr-defined]
         self.fields["consent_survey"].summary_label = _("Consent to the survey")  # type: ignore[attr-defined]
         self.consent_text_version = CONSENT_TEXT_VERSION
-        if not self.is_bound and not self.initial.get("idempotency_key"):
-            self.initial["idempotency_key"] = offers.new_idempotency_key()
         self.style_widgets()
 
     # Sections for the template.
@@ -248,14 +246,6 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
         if need is None:
             self.need_dropped = True
         return need
-
-    def clean_idempotency_key(self) -> str:
-        key = self.cleaned_data.get("idempotency_key") or ""
-        try:
-            return offers.validate_idempotency_key(key)
-        except ValidationError:
-            # A tampered or missing key only costs the double-submit protection.
-            return offers.new_idempotency_key()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

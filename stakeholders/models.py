@@ -295,14 +295,35 @@ class DuplicateFlag(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=20, blank=True, default="")
+    # Raised by an offer about its own organisation (``candidate`` is the organisation
+    # itself): its known tax code came with another name, or its contact writes from
+    # another mail domain. Staff compare the two and merge, correct or dismiss.
+    offer = models.ForeignKey(
+        "Offer",
+        verbose_name=_("offer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicate_flags",
+    )
+    submitted_name = models.CharField(
+        _("name typed on the offer"), max_length=200, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("possible duplicate")
         verbose_name_plural = _("possible duplicates")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "candidate"], name="duplicate_flag_unique"
-            )
+                fields=["organisation", "candidate"],
+                name="duplicate_flag_unique",
+                condition=Q(offer__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["offer", "reason"],
+                name="duplicate_flag_offer_unique",
+                condition=Q(offer__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -403,6 +424,11 @@ class Offer(models.Model):
         _("language"), max_length=5, choices=settings.LANGUAGES, default="it"
     )
     submitted_email = models.EmailField(_("submitted by (e-mail)"))
+    # The organisation's name as the submitter typed it: the registry may know the body
+    # under another name, which the submitter must never be shown.
+    submitted_organisation_name = models.CharField(
+        _("organisation name as typed"), max_length=200, blank=True, default=""
+    )
     tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token)
     # A double click or a resubmit carries the same key and creates no second offer.
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -454,6 +480,11 @@ class Offer(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def organisation_name_as_typed(self) -> str:
+        """What the submitter wrote as the organisation's name (for their pages and e-mails)."""
+        return self.submitted_organisation_name or self.organisation.legal_name
 
 
 class ErasureRequest(models.Model):

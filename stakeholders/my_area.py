@@ -18,6 +18,8 @@ from django.utils import timezone
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
 
+from . import contacts, registry
+from .contacts import CONTACT_FIELDS
 from .models import Consent, ContactPerson, ErasureRequest, Offer, Organisation
 
 ERASURE_NOTICE_TASK = "stakeholders.send_erasure_request_notice"
@@ -25,7 +27,6 @@ ERASURE_NOTICE_TASK = "stakeholders.send_erasure_request_notice"
 PROFILE_FIELDS = ("website", "size", "sector", "description")
 PROFILE_FLAGS = ("allow_logo_use", "allow_press", "allow_social")
 PROFILE_RELATIONS = ("interests", "preferred_municipi", "preferred_neighbourhoods")
-CONTACT_FIELDS = ("first_name", "last_name", "role", "email", "phone", "language", "is_primary")
 
 
 # --- Who may use the area, and what they see ----------------------------------------------
@@ -121,34 +122,16 @@ def area_overview(user: Any) -> dict[str, Any]:
 def update_organisation_profile(
     *, organisation: Organisation, data: Mapping[str, Any], actor: Any
 ) -> Organisation:
-    """Save what a stakeholder keeps up to date themselves; identity fields stay with staff."""
-    with transaction.atomic():
-        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        changed = []
-        for field in PROFILE_FIELDS:
-            value = (data.get(field) or "").strip()
-            if getattr(organisation, field) != value:
-                setattr(organisation, field, value)
-                changed.append(field)
-        for field in PROFILE_FLAGS:
-            value = bool(data.get(field))
-            if getattr(organisation, field) != value:
-                setattr(organisation, field, value)
-                changed.append(field)
-        organisation.save()
-        for field in PROFILE_RELATIONS:
-            wanted = {obj.pk for obj in data.get(field) or []}
-            related = getattr(organisation, field)
-            if set(related.values_list("pk", flat=True)) != wanted:
-                related.set(wanted)
-                changed.append(field)
-        log_action(
-            actor=actor,
-            action="stakeholders.organisation.profile_updated",
-            obj=organisation,
-            payload={"fields": changed, "source": "my_area"},
-        )
-    return organisation
+    """Save what a stakeholder keeps up to date themselves; identity fields stay with staff.
+
+    Through ``registry.update_organisation``, like the admin and the API.
+    """
+    changes: dict[str, Any] = {field: (data.get(field) or "").strip() for field in PROFILE_FIELDS}
+    changes.update({field: bool(data.get(field)) for field in PROFILE_FLAGS})
+    changes.update({field: list(data.get(field) or []) for field in PROFILE_RELATIONS})
+    return registry.update_organisation(
+        organisation=organisation, changes=changes, actor=actor, source="my_area"
+    )
 
 
 def save_contact(
@@ -159,40 +142,13 @@ def save_contact(
     contact: ContactPerson | None = None,
 ) -> ContactPerson:
     """Add a contact person to the organisation, or change one of its contacts."""
-    with transaction.atomic():
-        if contact is None:
-            contact = ContactPerson(organisation=organisation)
-            action = "stakeholders.contact.created"
-        else:
-            contact = ContactPerson.objects.select_for_update().get(
-                pk=contact.pk, organisation=organisation
-            )
-            action = "stakeholders.contact.updated"
-        changed = []
-        for field in CONTACT_FIELDS:
-            value = data.get(field)
-            if field == "is_primary":
-                value = bool(value)
-            elif field == "email":
-                value = (value or "").strip().lower()
-            else:
-                value = (value or "").strip()
-            if getattr(contact, field) != value:
-                setattr(contact, field, value)
-                changed.append(field)
-        contact.save()
-        if contact.is_primary:
-            # One main contact per organisation.
-            ContactPerson.objects.filter(organisation=organisation, is_primary=True).exclude(
-                pk=contact.pk
-            ).update(is_primary=False)
-        log_action(
-            actor=actor,
-            action=action,
-            obj=contact,
-            payload={"organisation": organisation.pk, "fields": changed, "source": "my_area"},
+    values = {field: data.get(field) for field in CONTACT_FIELDS}
+    if contact is None:
+        return contacts.add_contact(
+            organisation=organisation, data=values, actor=actor, source="my_area"
         )
-    return contact
+    contact = ContactPerson.objects.get(pk=contact.pk, organisation=organisation)
+    return contacts.change_contact(contact=contact, changes=values, actor=actor, source="my_area")
 
 
 # --- GDPR: access and erasure ---------------------------------------------------------------

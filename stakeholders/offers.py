@@ -7,16 +7,21 @@ confirmation e-mail): either all of it is stored or none of it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
 
-from . import registry, throttling
+from . import contacts, registry, signals, throttling
 from .models import Consent, ContactPerson, Offer, Organisation, OrganisationMembership
 
 # Size limits shared by the form and the API.
@@ -101,6 +106,90 @@ def clean_need(need: Any) -> Any:
     return need
 
 
+# --- One offer, whatever the browser does -----------------------------------------------------
+
+
+def _fingerprint(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What makes two submissions the same offer: who, for which organisation, what."""
+    need = data.get("need")
+    return {
+        "email": (data.get("email") or "").strip().lower(),
+        "legal_name": " ".join((data.get("legal_name") or "").split()).casefold(),
+        "tax_code": (data.get("tax_code") or "").replace(" ", "").upper(),
+        "vat_number": (data.get("vat_number") or "").replace(" ", "").upper(),
+        "resource_kind": data.get("resource_kind") or "",
+        "title": " ".join((data.get("title") or "").split()),
+        "description": (data.get("description") or "").strip(),
+        "quantity": data.get("quantity"),
+        "unit": (data.get("unit") or "").strip(),
+        "need": getattr(need, "pk", need),
+    }
+
+
+def form_idempotency_key(*, salt: str, data: Mapping[str, Any]) -> str:
+    """The public form's key: the same for the same content sent from the same session.
+
+    Derived on the server, not rendered into the page: Back and submit, a reload that
+    re-posts, a double click or a second tab with the same offer all carry the same key,
+    while a different offer from the same browser gets its own.
+    """
+    content = json.dumps(_fingerprint(data), sort_keys=True, default=str)
+    digest = hmac.new(salt.encode(), content.encode(), hashlib.sha256).digest()
+    return "form-" + base64.urlsafe_b64encode(digest).decode().rstrip("=")[:40]
+
+
+def recent_duplicate(*, data: Mapping[str, Any]) -> Offer | None:
+    """An open offer with the same content from the same e-mail address within
+    ``OFFER_DUPLICATE_WINDOW`` seconds (another session, or an expired key), if any."""
+    fingerprint = _fingerprint(data)
+    since = timezone.now() - timedelta(seconds=settings.OFFER_DUPLICATE_WINDOW)
+    candidates = (
+        Offer.objects.open()
+        .filter(
+            submitted_email=fingerprint["email"],
+            created_at__gte=since,
+            resource_kind=fingerprint["resource_kind"],
+            title=fingerprint["title"],
+            description=fingerprint["description"],
+            quantity=fingerprint["quantity"],
+            unit=fingerprint["unit"],
+            need_id=fingerprint["need"],
+        )
+        .select_related("organisation")
+        .order_by("-created_at", "-pk")
+    )
+    codes = _typed_codes(data)
+    for offer in candidates:
+        typed = " ".join(offer.organisation_name_as_typed.split()).casefold()
+        known = {offer.organisation.tax_code, offer.organisation.vat_number} - {""}
+        if typed == fingerprint["legal_name"] and codes <= known:
+            return offer
+    return None
+
+
+def _typed_codes(data: Mapping[str, Any]) -> set[str]:
+    codes = set()
+    for normalise, name in (
+        (registry.normalise_tax_code, "tax_code"),
+        (registry.normalise_vat_number, "vat_number"),
+    ):
+        try:
+            codes.add(normalise(data.get(name) or ""))
+        except ValidationError:
+            codes.add(data.get(name) or "")  # refused later, with its field error
+    return codes - {""}
+
+
+def _lock_submitter(email: str) -> None:
+    """Serialise submissions from one e-mail address until the transaction ends, so two
+    identical ones racing (two tabs, two keys) cannot both pass ``recent_duplicate``."""
+    digest = hashlib.sha256(f"offer-submitter:{email}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
+
+
 # --- Submitting ---------------------------------------------------------------------------
 
 
@@ -122,12 +211,13 @@ def submit_offer(
     ``data`` holds cleaned values (see ``stakeholders.forms.OfferForm``): organisation,
     contact, consents, what is offered, places, window and optionally a public ``need``.
     The same ``idempotency_key`` always returns the offer it first created (a double
-    click, a browser resubmit, an API retry, or two racing requests), without counting
-    against the rate limits. Raises ``OfferRateLimited`` over the limits and
+    click, a browser resubmit, an API retry, or two racing requests), and so does the
+    same content from the same e-mail address within ``OFFER_DUPLICATE_WINDOW``, without
+    counting against the rate limits. Raises ``OfferRateLimited`` over the limits and
     ``ValidationError`` (naming fields) on data the services refuse.
     """
     idempotency_key = validate_idempotency_key(idempotency_key)
-    existing = offer_for_idempotency_key(idempotency_key)
+    existing = offer_for_idempotency_key(idempotency_key) or recent_duplicate(data=data)
     if existing is not None:
         return existing, False
     email = data["email"].strip().lower()
@@ -138,6 +228,10 @@ def submit_offer(
     for attempt in (1, 2):
         try:
             with transaction.atomic():
+                _lock_submitter(email)
+                duplicate = recent_duplicate(data=data)
+                if duplicate is not None:
+                    return duplicate, False
                 offer = _record_offer(
                     data=data, idempotency_key=idempotency_key, actor=actor, source=source
                 )
@@ -183,7 +277,7 @@ def _record_offer(
         actor=actor,
         source=source,
     )
-    contact = _find_or_create_contact(
+    contact, contact_created = _find_or_create_contact(
         organisation=organisation, email=email, data=data, language=language, actor=actor
     )
     registry.give_consent(
@@ -213,6 +307,7 @@ def _record_offer(
         status=Offer.Status.SUBMITTED,
         language=language,
         submitted_email=email,
+        submitted_organisation_name=" ".join(data["legal_name"].split())[:200],
         idempotency_key=idempotency_key,
         created_organisation=organisation_created,
     )
@@ -222,6 +317,13 @@ def _record_offer(
         offer.municipi.set(municipi)
     if neighbourhoods:
         offer.neighbourhoods.set(neighbourhoods)
+
+    if not organisation_created:
+        # A known code under another name, or a new contact writing from another mail
+        # domain: linked as the code says, and shown to staff to check (never silently).
+        registry.flag_offer_for_review(
+            offer=offer, organisation=organisation, contact_created=contact_created, actor=actor
+        )
 
     # A signed-in person offering with one of their verified addresses acts for the
     # organisation from now on, exactly as if they had verified the address later.
@@ -255,8 +357,8 @@ def _find_or_create_contact(
     data: Mapping[str, Any],
     language: str,
     actor: Any,
-) -> ContactPerson:
-    """The organisation's contact with this e-mail, or a new one.
+) -> tuple[ContactPerson, bool]:
+    """The organisation's contact with this e-mail, or a new one; and whether it is new.
 
     An existing contact keeps what it has: an anonymous form must not overwrite a known
     person's name or phone, it only fills what is missing.
@@ -279,24 +381,127 @@ def _find_or_create_contact(
             changed.append("language")
         if changed:
             contact.save(update_fields=changed)
-        return contact
-    contact = ContactPerson.objects.create(
+        return contact, False
+    # The contacts service keeps the one-main-contact rule and writes the audit entry.
+    contact = contacts.add_contact(
         organisation=organisation,
-        first_name=data["first_name"].strip(),
-        last_name=data["last_name"].strip(),
-        role=(data.get("role") or "").strip(),
-        email=email,
-        phone=(data.get("phone") or "").strip(),
-        language=language,
-        is_primary=not organisation.contacts.exists(),
-    )
-    log_action(
+        data={
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "role": data.get("role") or "",
+            "email": email,
+            "phone": data.get("phone") or "",
+            "language": language,
+        },
         actor=actor,
-        action="stakeholders.contact.created",
-        obj=contact,
-        payload={"organisation": organisation.pk, "source": "offer"},
+        source="offer",
     )
-    return contact
+    return contact, True
+
+
+# --- Staff corrections -----------------------------------------------------------------------
+
+# What staff may correct on an offer. Status and quantities are not here: they follow the
+# withdrawal and the matches (``withdraw_offer``, ``matching``), never a hand edit.
+EDITABLE_FIELDS = (
+    "organisation",
+    "contact",
+    "need",
+    "language",
+    "resource_kind",
+    "title",
+    "description",
+    "unit",
+    "available_from",
+    "available_until",
+    "allow_logo_use",
+    "allow_press",
+    "allow_social",
+)
+EDITABLE_RELATIONS = ("areas", "municipi", "neighbourhoods")
+# A change to one of these may change which needs fit: the offer is matched again.
+MATCHING_FIELDS = frozenset(
+    {"resource_kind", "title", "description", "unit", "available_from", "available_until"}
+    | set(EDITABLE_RELATIONS)
+)
+
+
+def offer_errors(
+    *,
+    organisation: Organisation | None,
+    contact: ContactPerson | None,
+    available_from: date | None,
+    available_until: date | None,
+    municipi: Iterable[Any],
+    neighbourhoods: Iterable[Any],
+) -> dict[str, list[Any]]:
+    """The rules an offer's content must keep, as errors by field (empty: all kept).
+
+    Shared by ``update_offer`` and the admin form, which shows them next to the fields.
+    """
+    errors: dict[str, list[Any]] = {}
+    if (
+        contact is not None
+        and organisation is not None
+        and contact.organisation_id != organisation.pk
+    ):
+        errors["contact"] = [_("This person is not a contact of the organisation.")]
+    for check in (
+        lambda: validate_availability(available_from, available_until),
+        lambda: validate_places(municipi, neighbourhoods),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    return errors
+
+
+def update_offer(*, offer: Offer, changes: Mapping[str, Any], actor: Any, source: str) -> Offer:
+    """Correct an offer's content (staff); audited once, re-matched when its content changed.
+
+    Raises ``ValidationError`` by field (unknown or read-only fields included).
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS) - set(EDITABLE_RELATIONS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().get(pk=offer.pk)
+        changed = []
+        for field in EDITABLE_FIELDS:
+            if field in changes and getattr(offer, field) != changes[field]:
+                setattr(offer, field, changes[field])
+                changed.append(field)
+        errors = offer_errors(
+            organisation=offer.organisation,
+            contact=offer.contact,
+            available_from=offer.available_from,
+            available_until=offer.available_until,
+            municipi=changes.get("municipi", offer.municipi.all()),
+            neighbourhoods=changes.get("neighbourhoods", offer.neighbourhoods.all()),
+        )
+        if errors:
+            raise ValidationError(errors)
+        if changed:
+            offer.full_clean(exclude=["contact", "need", "organisation"])
+            offer.save()
+        for relation in EDITABLE_RELATIONS:
+            if relation in changes:
+                manager = getattr(offer, relation)
+                after = {getattr(item, "pk", item) for item in changes[relation]}
+                if set(manager.values_list("pk", flat=True)) != after:
+                    manager.set(after)
+                    changed.append(relation)
+        if changed:
+            log_action(
+                actor=actor,
+                action="stakeholders.offer.changed",
+                obj=offer,
+                payload={"source": source, "fields": changed},
+            )
+            if offer.is_open and MATCHING_FIELDS.intersection(changed):
+                outbox.enqueue(MATCH_OFFER_TASK, offer.pk, dedup_key=f"match-offer-{offer.pk}")
+    return offer
 
 
 # --- Following and withdrawing --------------------------------------------------------------
@@ -333,6 +538,8 @@ def withdraw_offer(*, offer: Offer, actor: Any, source: str = "my_area") -> Offe
             obj=offer,
             payload={"previous_status": previous, "source": source},
         )
+        # In the same transaction: the offer's matches end (or are flagged) with it.
+        signals.offer_withdrawn.send(sender=Offer, offer=offer, actor=actor)
     return offer
 
 

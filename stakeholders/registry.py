@@ -205,10 +205,15 @@ class DuplicateCandidate:
 class DuplicateReason:
     EMAIL_DOMAIN = "email_domain"
     SIMILAR_NAME = "similar_name"
+    # Raised by an offer about the organisation it was linked to (see flag_offer_for_review).
+    OTHER_NAME = "other_name"
+    CONTACT_MAIL_DOMAIN = "contact_mail_domain"
 
     LABELS = {
         EMAIL_DOMAIN: _("same e-mail domain"),
         SIMILAR_NAME: _("similar name"),
+        OTHER_NAME: _("known tax code or VAT number under another name"),
+        CONTACT_MAIL_DOMAIN: _("new contact from another e-mail domain"),
     }
 
 
@@ -396,7 +401,8 @@ def flag_possible_duplicates(
         # Either direction may already exist (an earlier flag, or a dismissed one).
         already = DuplicateFlag.objects.filter(
             Q(organisation=organisation, candidate=candidate.organisation)
-            | Q(organisation=candidate.organisation, candidate=organisation)
+            | Q(organisation=candidate.organisation, candidate=organisation),
+            offer__isnull=True,
         ).exists()
         if already:
             continue
@@ -415,6 +421,73 @@ def flag_possible_duplicates(
                 "candidate": candidate.organisation.pk,
                 "reason": candidate.reason,
                 "similarity": candidate.similarity,
+            },
+        )
+    return flags
+
+
+def _mail_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+def contact_domain_is_foreign(*, organisation: Organisation, email: str) -> bool:
+    """Whether ``email`` comes from outside the organisation's known mail domains: its own
+    domain, or (when it has none) the domains of its other contacts."""
+    domain = _mail_domain(email)
+    if organisation.email_domain:
+        known = {organisation.email_domain}
+    else:
+        known = {
+            _mail_domain(address)
+            for address in organisation.contacts.exclude(email__iexact=email).values_list(
+                "email", flat=True
+            )
+        } - {""}
+    return bool(domain and known and domain not in known)
+
+
+def flag_offer_for_review(
+    *, offer: Offer, organisation: Organisation, contact_created: bool, actor: Any = None
+) -> list[DuplicateFlag]:
+    """Show staff what an offer linked to a known organisation did not say the same way.
+
+    The offer's tax code or VAT number found ``organisation``, but the submitter typed
+    another name (its distinctive part differs), or a new contact was added from another
+    mail domain. The offer stays linked (the code is the stronger evidence); an open
+    ``DuplicateFlag`` with both names asks staff to confirm, correct or merge.
+    """
+    typed = offer.submitted_organisation_name
+    reasons = []
+    if typed and normalise_name(typed) != normalise_name(organisation.legal_name):
+        reasons.append(DuplicateReason.OTHER_NAME)
+    if contact_created and contact_domain_is_foreign(
+        organisation=organisation, email=offer.submitted_email
+    ):
+        reasons.append(DuplicateReason.CONTACT_MAIL_DOMAIN)
+    flags = []
+    for reason in reasons:
+        flag, created = DuplicateFlag.objects.get_or_create(
+            offer=offer,
+            reason=reason,
+            defaults={
+                "organisation": organisation,
+                "candidate": organisation,
+                "submitted_name": typed[:200],
+            },
+        )
+        if not created:
+            continue
+        flags.append(flag)
+        log_action(
+            actor=actor,
+            action="stakeholders.organisation.duplicate_flagged",
+            obj=organisation,
+            payload={
+                "offer": offer.pk,
+                "reason": reason,
+                "registered_name": organisation.legal_name,
+                "submitted_name": typed,
+                "contact_mail_domain": _mail_domain(offer.submitted_email),
             },
         )
     return flags
@@ -707,6 +780,52 @@ def record_interaction(
     return interaction
 
 
+INTERACTION_FIELDS = ("kind", "date", "contact", "subject", "notes")
+
+
+def change_interaction(
+    *, interaction: Interaction, changes: dict[str, Any], actor: Any
+) -> Interaction:
+    """Correct a recorded interaction (``INTERACTION_FIELDS``); audited when it changed."""
+    unknown = set(changes) - set(INTERACTION_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    with transaction.atomic():
+        interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        changed = [name for name, value in changes.items() if getattr(interaction, name) != value]
+        if not changed:
+            return interaction
+        for name in changed:
+            setattr(interaction, name, changes[name])
+        contact = interaction.contact
+        if contact is not None and contact.organisation_id != interaction.organisation_id:
+            raise ValidationError(
+                {"contact": [_("This person is not a contact of the organisation.")]}
+            )
+        interaction.full_clean(exclude=["organisation", "contact", "staff"])
+        interaction.save()
+        log_action(
+            actor=actor,
+            action="stakeholders.interaction.changed",
+            obj=interaction.organisation,
+            payload={"id": interaction.pk, "fields": changed},
+        )
+    return interaction
+
+
+def delete_interaction(*, interaction: Interaction, actor: Any) -> None:
+    """Remove an interaction from the relationship history; audited on the organisation."""
+    with transaction.atomic():
+        organisation = interaction.organisation
+        log_action(
+            actor=actor,
+            action="stakeholders.interaction.deleted",
+            obj=organisation,
+            payload={"id": interaction.pk, "subject": interaction.subject[:200]},
+        )
+        interaction.delete()
+
+
 # --- Editing ----------------------------------------------------------------------------------
 
 # Plain fields staff may change through the API (codes are validated, the rest is data).
@@ -730,13 +849,69 @@ EDITABLE_FIELDS = (
 EDITABLE_RELATIONS = ("interests", "preferred_municipi", "preferred_neighbourhoods", "member_of")
 
 
+def code_conflicts(*, tax_code: str, vat_number: str, exclude_pk: int | None) -> dict[str, list]:
+    """Errors by field for (normalised) codes another active organisation already has."""
+    errors: dict[str, list[Any]] = {}
+    for field, code in (("tax_code", tax_code), ("vat_number", vat_number)):
+        if not code:
+            continue
+        others = Organisation.objects.active().filter(Q(tax_code=code) | Q(vat_number=code))
+        if exclude_pk is not None:
+            others = others.exclude(pk=exclude_pk)
+        other = others.first()
+        if other is not None:
+            errors[field] = [
+                _("%(name)s already has this code: merge the two instead.")
+                % {"name": other.legal_name}
+            ]
+    return errors
+
+
+def register_organisation(
+    *,
+    organisation: Organisation,
+    relations: dict[str, Any] | None = None,
+    actor: Any,
+    source: str,
+) -> list[DuplicateFlag]:
+    """Save a new organisation staff filled in (the admin), audited, and flag its
+    look-alikes; return the new flags. Codes are validated and must be unique.
+
+    ``organisation`` is unsaved; ``relations`` maps ``EDITABLE_RELATIONS`` to values.
+    """
+    legal_name, tax_code, vat_number = clean_organisation_identity(
+        legal_name=organisation.legal_name,
+        kind=organisation.kind,
+        tax_code=organisation.tax_code,
+        vat_number=organisation.vat_number,
+    )
+    errors = code_conflicts(tax_code=tax_code, vat_number=vat_number, exclude_pk=None)
+    if errors:
+        raise ValidationError(errors)
+    organisation.legal_name, organisation.tax_code = legal_name, tax_code
+    organisation.vat_number = vat_number
+    with transaction.atomic():
+        organisation.save()
+        for relation, values in (relations or {}).items():
+            if relation in EDITABLE_RELATIONS:
+                getattr(organisation, relation).set(values)
+        log_action(
+            actor=actor,
+            action="stakeholders.organisation.created",
+            obj=organisation,
+            payload={"source": source, "kind": organisation.kind},
+        )
+        return flag_possible_duplicates(organisation=organisation, actor=actor)
+
+
 def update_organisation(
-    *, organisation: Organisation, changes: dict[str, Any], actor: Any
+    *, organisation: Organisation, changes: dict[str, Any], actor: Any, source: str = "api"
 ) -> Organisation:
     """Change an organisation's profile; codes are validated and must stay unique.
 
     ``changes`` maps field names (``EDITABLE_FIELDS`` and ``EDITABLE_RELATIONS``) to new
-    values; anything else is refused. Raises ``ValidationError`` naming the fields.
+    values; anything else is refused. Raises ``ValidationError`` naming the fields. The
+    API, the admin and the stakeholder area (``source``) all change organisations here.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS) - set(EDITABLE_RELATIONS)
     if unknown:
@@ -753,21 +928,9 @@ def update_organisation(
             tax_code=changes.get("tax_code", organisation.tax_code),
             vat_number=changes.get("vat_number", organisation.vat_number),
         )
-        errors: dict[str, list[Any]] = {}
-        for field, code in (("tax_code", tax_code), ("vat_number", vat_number)):
-            if not code:
-                continue
-            other = (
-                Organisation.objects.active()
-                .filter(Q(tax_code=code) | Q(vat_number=code))
-                .exclude(pk=organisation.pk)
-                .first()
-            )
-            if other is not None:
-                errors[field] = [
-                    _("%(name)s already has this code: merge the two instead.")
-                    % {"name": other.legal_name}
-                ]
+        errors = code_conflicts(
+            tax_code=tax_code, vat_number=vat_number, exclude_pk=organisation.pk
+        )
         if "member_of" in changes and any(
             getattr(network, "pk", network) == organisation.pk for network in changes["member_of"]
         ):
@@ -797,6 +960,6 @@ def update_organisation(
                 actor=actor,
                 action="stakeholders.organisation.changed",
                 obj=organisation,
-                payload={"source": "api", "fields": changed},
+                payload={"source": source, "fields": changed},
             )
     return organisation

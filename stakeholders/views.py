@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 # Session keys: the confirmation page shows the offer this browser just sent.
 SESSION_SUBMITTED = "offers_submitted_token"
 SESSION_NEED_DROPPED = "offers_need_dropped"
+# The secret the form's idempotency keys are derived from, and the offers this browser sent.
+SESSION_FORM_SALT = "offers_form_salt"
+SESSION_MINE = "offers_sent_tokens"
 MATCHES_PATH = "/my/matches/"
 
 
@@ -103,10 +107,11 @@ def offer_new(request: HttpRequest) -> HttpResponse:
             request.session.pop(SESSION_SUBMITTED, None)
             return redirect("offers:thanks")
         if form.is_valid():
+            salt = request.session.setdefault(SESSION_FORM_SALT, secrets.token_urlsafe(24))
             try:
-                offer, _created = offers.submit_offer(
+                offer, created = offers.submit_offer(
                     data=form.cleaned_data,
-                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    idempotency_key=offers.form_idempotency_key(salt=salt, data=form.cleaned_data),
                     actor=request.user,
                     client_ip=client_ip(request),
                     source="form",
@@ -117,7 +122,15 @@ def offer_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _add_service_errors(form, exc)
             else:
-                request.session[SESSION_SUBMITTED] = offer.tracking_token
+                mine = list(request.session.get(SESSION_MINE, []))[-20:]
+                if created:
+                    mine.append(offer.tracking_token)
+                    request.session[SESSION_MINE] = mine
+                # The same offer again shows its confirmation; its private link only to the
+                # browser that sent it (same content typed elsewhere gets the plain thanks).
+                request.session[SESSION_SUBMITTED] = (
+                    offer.tracking_token if offer.tracking_token in mine else None
+                )
                 request.session[SESSION_NEED_DROPPED] = form.need_dropped
                 return redirect("offers:thanks")
         need = form.cleaned_data.get("need") if hasattr(form, "cleaned_data") else None

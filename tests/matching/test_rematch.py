@@ -111,17 +111,6 @@ def test_an_unworked_match_whose_need_is_closed_expires_on_rematch(catalogue):
     assert AuditEntry.objects.filter(action="matching.match.expired").count() == 1
 
 
-def test_a_withdrawn_offer_expires_its_unworked_matches(catalogue):
-    offer = laptop_offer(catalogue)
-    created = services.match_offer(offer=offer)
-    Match.objects.filter(pk=created[0].pk).update(stage=Stage.ASSIGNED)
-    Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.WITHDRAWN)
-
-    services.match_offer(offer=offer)
-
-    assert set(Match.objects.filter(offer=offer).values_list("stage", flat=True)) == {Stage.EXPIRED}
-
-
 def test_a_declined_pair_is_never_proposed_again(catalogue):
     offer = laptop_offer(catalogue)
     services.match_offer(offer=offer)

@@ -186,7 +186,7 @@ def test_stakeholder_edits_the_profile_with_an_audit_entry(client, world):
     )
     assert list(org.interests.all()) == [area]
     assert org.legal_name == "Alfa S.p.A." and org.tax_code == ""
-    entry = AuditEntry.objects.get(action="stakeholders.organisation.profile_updated")
+    entry = AuditEntry.objects.get(action="stakeholders.organisation.changed")
     assert set(entry.payload["fields"]) >= {"website", "size", "sector", "interests", "allow_press"}
 
 
@@ -211,9 +211,7 @@ def test_bad_profile_input_gets_field_errors_and_changes_nothing(client, world, 
     assert 'role="alert"' in response.content.decode()
     org.refresh_from_db()
     assert org.description == "" and org.website == "" and org.size == ""
-    assert not AuditEntry.objects.filter(
-        action="stakeholders.organisation.profile_updated"
-    ).exists()
+    assert not AuditEntry.objects.filter(action="stakeholders.organisation.changed").exists()
 
 
 def test_stakeholder_adds_and_edits_contacts_with_one_main_contact(client, world):
