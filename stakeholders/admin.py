@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from contactpoint import roles
 from contactpoint.audit import history_for, log_action
 
-from . import imports, registry
+from . import admin_merge, imports, registry
 from .models import (
     Consent,
     ContactPerson,
@@ -283,6 +283,7 @@ class OrganisationAdminForm(forms.ModelForm):
             "vat_number",
             "website",
             "email_domain",
+            "email_domain_verified",
             "size",
             "sector",
             "description",
@@ -329,6 +330,9 @@ class OrganisationAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # A new domain is unverified until staff tick it again.
+        if "email_domain" in self.changed_data and "email_domain_verified" not in self.changed_data:
+            cleaned["email_domain_verified"] = False
         # The same code on another active organisation: say which one, instead of the
         # database constraint's generic message.
         for field in ("tax_code", "vat_number"):
@@ -497,27 +501,6 @@ class OpenDuplicatesFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MergeForm(forms.Form):
-    survivor = forms.TypedChoiceField(
-        label=gettext_lazy("Keep"),
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text=gettext_lazy(
-            "The organisation you keep receives everything of the other one, which is kept "
-            "only as a record pointing to it."
-        ),
-    )
-    confirm = forms.BooleanField(
-        label=gettext_lazy("I have checked that these are the same organisation."),
-    )
-
-    def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["survivor"].choices = [  # type: ignore[attr-defined]
-            (o.pk, o.legal_name) for o in organisations
-        ]
-
-
 @admin.register(Organisation)
 class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
     import_kind = imports.ORGANISATIONS
@@ -557,7 +540,13 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
         (None, {"fields": ("kind", "legal_name", ("tax_code", "vat_number"), "merged_into_link")}),
         (
             gettext_lazy("Contacts and profile"),
-            {"fields": (("website", "email_domain"), ("size", "sector"), "description")},
+            {
+                "fields": (
+                    ("website", "email_domain", "email_domain_verified"),
+                    ("size", "sector"),
+                    "description",
+                )
+            },
         ),
         (
             gettext_lazy("Relationship"),
@@ -780,61 +769,7 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
         return HttpResponseRedirect(f"{url}?ids={pks[0]},{pks[1]}")
 
     def merge_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        raw = request.POST.get("ids") or request.GET.get("ids", "")
-        try:
-            pks = [int(pk) for pk in raw.split(",") if pk.strip()]
-        except ValueError:
-            pks = []
-        organisations = list(
-            Organisation.objects.filter(pk__in=pks).select_related("relationship_owner")
-        )
-        changelist = reverse("admin:stakeholders_organisation_changelist")
-        if len(set(pks)) != 2 or len(organisations) != 2:
-            messages.error(request, _("Select exactly two organisations to merge."))
-            return HttpResponseRedirect(changelist)
-        organisations.sort(key=lambda o: pks.index(o.pk))
-        form = MergeForm(request.POST or None, organisations=organisations)
-        if request.method == "POST" and form.is_valid():
-            survivor_pk = form.cleaned_data["survivor"]
-            survivor = next(o for o in organisations if o.pk == survivor_pk)
-            duplicate = next(o for o in organisations if o.pk != survivor_pk)
-            try:
-                registry.merge_organisations(
-                    survivor=survivor, duplicate=duplicate, actor=request.user
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(
-                    request,
-                    _("%(duplicate)s was merged into %(survivor)s.")
-                    % {"duplicate": duplicate.legal_name, "survivor": survivor.legal_name},
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:stakeholders_organisation_change", args=[survivor.pk])
-                )
-        sides = [
-            {
-                "organisation": organisation,
-                "moves": registry.merge_preview(survivor=organisation, duplicate=organisation),
-                "change_url": reverse(
-                    "admin:stakeholders_organisation_change", args=[organisation.pk]
-                ),
-            }
-            for organisation in organisations
-        ]
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Merge two organisations"),
-            "form": form,
-            "sides": sides,
-            "ids": f"{organisations[0].pk},{organisations[1].pk}",
-            "already_merged": [o for o in organisations if o.merged_into_id],
-        }
-        return TemplateResponse(request, "admin/stakeholders/merge_confirm.html", context)
+        return admin_merge.merge_view(self, request)
 
     # --- history ---------------------------------------------------------------------------
 

@@ -68,6 +68,16 @@ class Organisation(models.Model):
     website = models.URLField(_("website"), blank=True, default="")
     # The domain of the organisation's e-mails (e.g. "assolombarda.it"), for duplicate checks.
     email_domain = models.CharField(_("e-mail domain"), max_length=100, blank=True, default="")
+    # Only staff set this, after checking the domain really is the organisation's: a verified
+    # address at a verified domain is proof enough to act for it (offers.may_act_for).
+    email_domain_verified = models.BooleanField(
+        _("e-mail domain verified"),
+        default=False,
+        help_text=_(
+            "Checked by staff: anyone who verifies an address at this domain may act for the "
+            "organisation."
+        ),
+    )
     size = models.CharField(_("size"), max_length=10, choices=Size.choices, blank=True, default="")
     sector = models.CharField(_("sector"), max_length=120, blank=True, default="")
     description = models.TextField(_("description"), blank=True, default="", max_length=5000)
@@ -140,6 +150,53 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+
+class OrganisationMerge(models.Model):
+    """One merge of a duplicate into a survivor, with both records' state before it.
+
+    The snapshot is what :func:`stakeholders.merging.undo_merge` restores from.
+    """
+
+    survivor = models.ForeignKey(
+        Organisation,
+        verbose_name=_("kept organisation"),
+        on_delete=models.PROTECT,
+        related_name="merges_received",
+    )
+    duplicate = models.ForeignKey(
+        Organisation,
+        verbose_name=_("merged-away organisation"),
+        on_delete=models.PROTECT,
+        related_name="merges_away",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("merged"), default=timezone.now)
+    snapshot = models.JSONField(_("state before the merge"), default=dict, editable=False)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("organisation merge")
+        verbose_name_plural = _("organisation merges")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate} -> {self.survivor}"
 
 
 class OrganisationMembership(models.Model):
