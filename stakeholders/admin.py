@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from contactpoint import roles
 from contactpoint.audit import history_for, log_action
 
-from . import admin_merge, imports, registry
+from . import admin_merge, import_jobs, imports, registry
 from .models import (
     Consent,
     ContactPerson,
@@ -187,33 +187,16 @@ class SpreadsheetMixin:
             )
             return HttpResponseRedirect(self._import_url())
         filename = stashed.get("filename", "")
-        try:
-            preview = imports.import_file(
-                kind=self.import_kind, content=content, filename=filename, actor=request.user
-            )
-        except imports.ImportNotValid as exc:
-            # The registry changed since the preview: show the new errors, nothing written.
-            return TemplateResponse(
-                request,
-                "admin/stakeholders/import_preview.html",
-                self._import_context(
-                    request,
-                    preview=exc.preview,
-                    confirm_token="",
-                    title=_("Check the import of %(file)s") % {"file": filename},
-                ),
-            )
+        # The rows are written by the worker; the job's page follows it.
+        job = import_jobs.start_import(
+            kind=self.import_kind, content=content, filename=filename, actor=request.user
+        )
         imports.drop_stash(signed["token"])
         request.session.pop(IMPORT_SESSION_KEY, None)
-        return TemplateResponse(
-            request,
-            "admin/stakeholders/import_done.html",
-            self._import_context(
-                request,
-                preview=preview,
-                title=_("Import of %(file)s done") % {"file": filename},
-            ),
+        messages.success(
+            request, _("The import of %(file)s has started.") % {"file": filename or "-"}
         )
+        return HttpResponseRedirect(reverse("admin:stakeholders_importjob_change", args=[job.pk]))
 
     def _import_url(self) -> str:
         opts = self.model._meta  # type: ignore[attr-defined]
@@ -1288,4 +1271,7 @@ __all__ = [
 
 # The intake's own admin pages (erasure requests) live in their module; importing it here
 # registers them with the admin site.
-from . import admin_intake  # noqa: E402, F401
+from . import (
+    admin_imports,  # noqa: F401
+    admin_intake,  # noqa: F401
+)
