@@ -1269,9 +1269,9 @@ __all__ = [
     "OrganisationAdmin",
 ]
 
-# The intake's own admin pages (erasure requests) live in their module; importing it here
-# registers them with the admin site.
-from . import (
+# The intake's own admin pages (erasure requests) and the import jobs live in their modules;
+# importing them here registers them with the admin site.
+from . import (  # noqa: E402
     admin_imports,  # noqa: F401
     admin_intake,  # noqa: F401
 )
