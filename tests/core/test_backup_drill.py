@@ -17,7 +17,9 @@ from tests.factories import (
     OrganisationFactory,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the rows migrations wrote (beat schedules, roles) are put back after
+# the flush, for the tests that run later.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
