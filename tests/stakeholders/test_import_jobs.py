@@ -175,3 +175,49 @@ def test_staff_without_import_rights_cannot_read_jobs(client):
     for name in ("progress", "report"):
         url = reverse(f"admin:stakeholders_importjob_{name}", args=[job.pk])
         assert client.get(url).status_code == 403
+
+
+@pytest.mark.browser
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_job_page_follows_the_worker_without_reloading(
+    live_server, page, celery_worker_process, tmp_path
+):
+    from django.test import Client
+
+    manager = UserFactory(role=roles.ACCOUNT_MANAGER)
+    with_totp(manager)
+    signed_in = Client()
+    signed_in.force_login(manager)
+    page.context.add_cookies(
+        [
+            {"name": name, "value": value, "url": live_server.url}
+            for name, value in (
+                (
+                    settings.SESSION_COOKIE_NAME,
+                    signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
+                ),
+                (settings.LANGUAGE_COOKIE_NAME, "en"),
+            )
+        ]
+    )
+    upload = tmp_path / "lotto.csv"
+    upload.write_bytes(organisations_csv(80, start=500))
+
+    page.goto(f"{live_server.url}{reverse('admin:stakeholders_organisation_import')}")
+    page.set_input_files("input[type=file]", str(upload))
+    page.click("input[type=submit][value='Preview the import']")
+    page.click("input[type=submit][value='Import now']")
+
+    page.wait_for_url("**/admin/stakeholders/importjob/**")
+    progress = page.locator(".import-job progress")
+    assert progress.count() == 1
+    url_before = page.url
+    page.locator(".import-job").get_by_text("80 created").wait_for(timeout=60_000)
+    assert page.url == url_before  # updated in place by polling, not reloaded
+    assert progress.get_attribute("value") == "100"
+    assert Organisation.objects.count() == 80
+    with page.expect_download() as download:
+        page.click("text=Download the report of the rows (CSV)")
+    assert download.value.suggested_filename.startswith("import-report-")
+    assert page.console_errors == []
