@@ -121,3 +121,35 @@ class RejectUnstorableInputMiddleware:
                 return JsonResponse({"detail": message}, status=400)
             return bad_request(request, SuspiciousOperation(message))
         return self.get_response(request)
+
+
+def guard_admin_autocomplete() -> None:
+    """Make the admin's autocomplete widgets ignore submitted ids of the wrong type.
+
+    When a form with an autocomplete field is shown again with its errors, Django's widget
+    looks the submitted value up with ``pk__in=[value]``, so "abc" in a foreign key is a
+    ValueError (500) instead of the field error the form already has. Values that are not
+    ids of the related model are simply not shown as selected.
+    """
+    from django.contrib.admin.widgets import AutocompleteMixin
+
+    original = AutocompleteMixin.optgroups
+    if getattr(original, "guarded", False):
+        return
+
+    def optgroups(self: Any, name: str, value: Any, attr: Any = None) -> Any:
+        remote = self.field.remote_field
+        target_name = getattr(remote, "field_name", None)
+        target = remote.model._meta.get_field(target_name) if target_name else remote.model._meta.pk
+
+        def is_id(candidate: Any) -> bool:
+            try:
+                target.to_python(candidate)
+            except ValidationError:
+                return False
+            return True
+
+        return original(self, name, [v for v in value if v in ("", None) or is_id(v)], attr)
+
+    optgroups.guarded = True  # type: ignore[attr-defined]
+    AutocompleteMixin.optgroups = optgroups  # type: ignore[method-assign]

@@ -87,3 +87,15 @@ def test_a_non_numeric_selection_for_an_admin_action_is_a_400(client, team_lead)
 
 def test_ordinary_text_with_accents_and_rtl_marks_passes(client):
     assert client.get("/needs/?q=caff%C3%A8+%E2%80%AB").status_code == 200
+
+
+def test_a_non_numeric_autocomplete_choice_is_a_field_error(client, team_lead):
+    from stakeholders.models import ContactPerson
+
+    response = client.post(
+        "/admin/stakeholders/contactperson/add/",
+        {"organisation": "abc", "first_name": "Anna", "last_name": "Verdi", "email": "a@b.it"},
+    )
+    assert response.status_code == 200
+    assert "organisation" in response.context["adminform"].form.errors
+    assert not ContactPerson.objects.exists()
