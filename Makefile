@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 export PORT
 
-.PHONY: install system-deps run serve migrate demo test test-fast qa lint bench messages static clean
+.PHONY: install system-deps run serve migrate demo test test-fast qa lint bench messages static clean backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,15 @@ qa: lint
 bench: migrate
 	mkdir -p var/bench
 	$(BIN)/python -m benchmarks $(BENCH)
+
+# Database (pg_dump -Fc) and uploaded files into var/backups/<time>/; the embedded PostgreSQL
+# or DATABASE_URL, whichever the settings use.
+backup: install
+	$(BIN)/python manage.py backup
+
+# Puts a backup back: make restore BACKUP=var/backups/<time> (default: the latest one).
+restore: install
+	$(BIN)/python manage.py restore $(BACKUP)
 
 messages: install
 	$(BIN)/python manage.py makemessages -l it -l en --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*' --ignore 'tests/*'

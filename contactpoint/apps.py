@@ -18,8 +18,9 @@ class ContactPointConfig(AppConfig):
     verbose_name = _("Contact point")
 
     def ready(self) -> None:
-        from . import roles
+        from . import input_guard, roles
 
+        input_guard.guard_admin_autocomplete()
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="contactpoint.roles")
         if settings.ENVIRONMENT == "test":
             request_started.connect(_fresh_content_types, dispatch_uid="contactpoint.test_ct")

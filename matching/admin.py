@@ -381,27 +381,27 @@ class MatchAdmin(admin.ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
-                "<path:object_id>/transition/",
+                "<int:object_id>/transition/",
                 wrap(self.transition_view),
                 name="{}_{}_transition".format(*info),
             ),
             path(
-                "<path:object_id>/reassign/",
+                "<int:object_id>/reassign/",
                 wrap(self.reassign_view),
                 name="{}_{}_reassign".format(*info),
             ),
             path(
-                "<path:object_id>/hand-over/",
+                "<int:object_id>/hand-over/",
                 wrap(self.hand_over_view),
                 name="{}_{}_hand_over".format(*info),
             ),
             path(
-                "<path:object_id>/split/",
+                "<int:object_id>/split/",
                 wrap(self.split_view),
                 name="{}_{}_split".format(*info),
             ),
             path(
-                "<path:object_id>/contact/",
+                "<int:object_id>/contact/",
                 wrap(self.contact_view),
                 name="{}_{}_contact".format(*info),
             ),

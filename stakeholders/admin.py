@@ -34,7 +34,7 @@ from contactpoint import roles
 from contactpoint.audit import history_for, log_action
 from needs.widgets import NeighbourhoodCheckboxes
 
-from . import contacts, imports, offers, registry
+from . import admin_merge, contacts, import_jobs, imports, offers, registry
 from .models import (
     Consent,
     ContactPerson,
@@ -189,33 +189,16 @@ class SpreadsheetMixin:
             )
             return HttpResponseRedirect(self._import_url())
         filename = stashed.get("filename", "")
-        try:
-            preview = imports.import_file(
-                kind=self.import_kind, content=content, filename=filename, actor=request.user
-            )
-        except imports.ImportNotValid as exc:
-            # The registry changed since the preview: show the new errors, nothing written.
-            return TemplateResponse(
-                request,
-                "admin/stakeholders/import_preview.html",
-                self._import_context(
-                    request,
-                    preview=exc.preview,
-                    confirm_token="",
-                    title=_("Check the import of %(file)s") % {"file": filename},
-                ),
-            )
+        # The rows are written by the worker; the job's page follows it.
+        job = import_jobs.start_import(
+            kind=self.import_kind, content=content, filename=filename, actor=request.user
+        )
         imports.drop_stash(signed["token"])
         request.session.pop(IMPORT_SESSION_KEY, None)
-        return TemplateResponse(
-            request,
-            "admin/stakeholders/import_done.html",
-            self._import_context(
-                request,
-                preview=preview,
-                title=_("Import of %(file)s done") % {"file": filename},
-            ),
+        messages.success(
+            request, _("The import of %(file)s has started.") % {"file": filename or "-"}
         )
+        return HttpResponseRedirect(reverse("admin:stakeholders_importjob_change", args=[job.pk]))
 
     def _import_url(self) -> str:
         opts = self.model._meta  # type: ignore[attr-defined]
@@ -285,6 +268,7 @@ class OrganisationAdminForm(forms.ModelForm):
             "vat_number",
             "website",
             "email_domain",
+            "email_domain_verified",
             "size",
             "sector",
             "description",
@@ -333,6 +317,9 @@ class OrganisationAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # A new domain is unverified until staff tick it again.
+        if "email_domain" in self.changed_data and "email_domain_verified" not in self.changed_data:
+            cleaned["email_domain_verified"] = False
         # The same code on another active organisation: say which one, instead of the
         # database constraint's generic message (the services check it again).
         conflicts = registry.code_conflicts(
@@ -525,27 +512,6 @@ class OpenDuplicatesFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MergeForm(forms.Form):
-    survivor = forms.TypedChoiceField(
-        label=gettext_lazy("Keep"),
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text=gettext_lazy(
-            "The organisation you keep receives everything of the other one, which is kept "
-            "only as a record pointing to it."
-        ),
-    )
-    confirm = forms.BooleanField(
-        label=gettext_lazy("I have checked that these are the same organisation."),
-    )
-
-    def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["survivor"].choices = [  # type: ignore[attr-defined]
-            (o.pk, o.legal_name) for o in organisations
-        ]
-
-
 @admin.register(Organisation)
 class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
     import_kind = imports.ORGANISATIONS
@@ -584,7 +550,13 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
         (None, {"fields": ("kind", "legal_name", ("tax_code", "vat_number"), "merged_into_link")}),
         (
             gettext_lazy("Contacts and profile"),
-            {"fields": (("website", "email_domain"), ("size", "sector"), "description")},
+            {
+                "fields": (
+                    ("website", "email_domain", "email_domain_verified"),
+                    ("size", "sector"),
+                    "description",
+                )
+            },
         ),
         (
             gettext_lazy("Relationship"),
@@ -806,61 +778,7 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
         return HttpResponseRedirect(f"{url}?ids={pks[0]},{pks[1]}")
 
     def merge_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        raw = request.POST.get("ids") or request.GET.get("ids", "")
-        try:
-            pks = [int(pk) for pk in raw.split(",") if pk.strip()]
-        except ValueError:
-            pks = []
-        organisations = list(
-            Organisation.objects.filter(pk__in=pks).select_related("relationship_owner")
-        )
-        changelist = reverse("admin:stakeholders_organisation_changelist")
-        if len(set(pks)) != 2 or len(organisations) != 2:
-            messages.error(request, _("Select exactly two organisations to merge."))
-            return HttpResponseRedirect(changelist)
-        organisations.sort(key=lambda o: pks.index(o.pk))
-        form = MergeForm(request.POST or None, organisations=organisations)
-        if request.method == "POST" and form.is_valid():
-            survivor_pk = form.cleaned_data["survivor"]
-            survivor = next(o for o in organisations if o.pk == survivor_pk)
-            duplicate = next(o for o in organisations if o.pk != survivor_pk)
-            try:
-                registry.merge_organisations(
-                    survivor=survivor, duplicate=duplicate, actor=request.user
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(
-                    request,
-                    _("%(duplicate)s was merged into %(survivor)s.")
-                    % {"duplicate": duplicate.legal_name, "survivor": survivor.legal_name},
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:stakeholders_organisation_change", args=[survivor.pk])
-                )
-        sides = [
-            {
-                "organisation": organisation,
-                "moves": registry.merge_preview(survivor=organisation, duplicate=organisation),
-                "change_url": reverse(
-                    "admin:stakeholders_organisation_change", args=[organisation.pk]
-                ),
-            }
-            for organisation in organisations
-        ]
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Merge two organisations"),
-            "form": form,
-            "sides": sides,
-            "ids": f"{organisations[0].pk},{organisations[1].pk}",
-            "already_merged": [o for o in organisations if o.merged_into_id],
-        }
-        return TemplateResponse(request, "admin/stakeholders/merge_confirm.html", context)
+        return admin_merge.merge_view(self, request)
 
     # --- history ---------------------------------------------------------------------------
 
@@ -1420,6 +1338,9 @@ __all__ = [
     "OrganisationAdmin",
 ]
 
-# The intake's own admin pages (erasure requests) live in their module; importing it here
-# registers them with the admin site.
-from . import admin_intake  # noqa: E402, F401
+# The intake's own admin pages (erasure requests) and the import jobs live in their modules;
+# importing them here registers them with the admin site.
+from . import (  # noqa: E402
+    admin_imports,  # noqa: F401
+    admin_intake,  # noqa: F401
+)

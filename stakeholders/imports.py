@@ -36,7 +36,7 @@ import secrets
 import time
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,8 @@ from .names import normalise_name
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
+# How often (in rows) a running import reports its progress.
+PROGRESS_EVERY = 50
 # An XLSX is a zip: refuse one that would unpack to more than this (a "zip bomb").
 MAX_XLSX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
 FORMATS = ("csv", "xlsx")
@@ -600,6 +602,7 @@ def _apply_organisation_row(row: RowPreview, *, actor: Any) -> None:
         focus_group=bool(cleaned["focus_group"]),
     )
     organisation.interests.add(*cleaned["interests"])
+    row.target = organisation
     log_action(
         actor=actor,
         action="stakeholders.organisation.created",
@@ -797,6 +800,7 @@ def _apply_contact_row(row: RowPreview, *, actor: Any) -> None:
         is_primary=not ContactPerson.objects.filter(organisation=organisation).exists(),
         **{f: cleaned[f] for f in fields},
     )
+    row.target = contact
     log_action(
         actor=actor,
         action="stakeholders.contactperson.created",
@@ -818,11 +822,19 @@ def preview_file(*, kind: str, content: bytes, filename: str) -> ImportPreview:
     raise ValueError(f"unknown import kind {kind!r}")
 
 
-def import_file(*, kind: str, content: bytes, filename: str, actor: Any) -> ImportPreview:
+def import_file(
+    *,
+    kind: str,
+    content: bytes,
+    filename: str,
+    actor: Any,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportPreview:
     """Import the whole file in one transaction, or raise ``ImportNotValid`` writing nothing.
 
     The file is validated again inside the transaction (the registry may have changed since
-    the preview), under a lock that lets one import run at a time.
+    the preview), under a lock that lets one import run at a time. ``progress(done,
+    total)`` is called as rows are written (see ``import_jobs``).
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -832,8 +844,11 @@ def import_file(*, kind: str, content: bytes, filename: str, actor: Any) -> Impo
             raise ImportNotValid(preview)
         apply_row = _apply_organisation_row if kind == ORGANISATIONS else _apply_contact_row
         model = "organisation" if kind == ORGANISATIONS else "contactperson"
-        for row in preview.rows:
+        total = len(preview.rows)
+        for done, row in enumerate(preview.rows, start=1):
             apply_row(row, actor=actor)
+            if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+                progress(done, total)
         log_action(
             actor=actor,
             action=f"stakeholders.{model}.imported",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -12,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contactpoint.search import SEARCH_CONFIG
 from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
@@ -68,6 +70,16 @@ class Organisation(models.Model):
     website = models.URLField(_("website"), blank=True, default="")
     # The domain of the organisation's e-mails (e.g. "assolombarda.it"), for duplicate checks.
     email_domain = models.CharField(_("e-mail domain"), max_length=100, blank=True, default="")
+    # Only staff set this, after checking the domain really is the organisation's: a verified
+    # address at a verified domain is proof enough to act for it (offers.may_act_for).
+    email_domain_verified = models.BooleanField(
+        _("e-mail domain verified"),
+        default=False,
+        help_text=_(
+            "Checked by staff: anyone who verifies an address at this domain may act for the "
+            "organisation."
+        ),
+    )
     size = models.CharField(_("size"), max_length=10, choices=Size.choices, blank=True, default="")
     sector = models.CharField(_("sector"), max_length=120, blank=True, default="")
     description = models.TextField(_("description"), blank=True, default="", max_length=5000)
@@ -140,6 +152,53 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+
+class OrganisationMerge(models.Model):
+    """One merge of a duplicate into a survivor, with both records' state before it.
+
+    The snapshot is what :func:`stakeholders.merging.undo_merge` restores from.
+    """
+
+    survivor = models.ForeignKey(
+        Organisation,
+        verbose_name=_("kept organisation"),
+        on_delete=models.PROTECT,
+        related_name="merges_received",
+    )
+    duplicate = models.ForeignKey(
+        Organisation,
+        verbose_name=_("merged-away organisation"),
+        on_delete=models.PROTECT,
+        related_name="merges_away",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("merged"), default=timezone.now)
+    snapshot = models.JSONField(_("state before the merge"), default=dict, editable=False)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("organisation merge")
+        verbose_name_plural = _("organisation merges")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate} -> {self.survivor}"
 
 
 class OrganisationMembership(models.Model):
@@ -531,3 +590,60 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email or self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+class ImportJob(models.Model):
+    """An admin import of organisations or contacts, run by the worker with its progress.
+
+    The uploaded file is kept with the job; the rows' outcomes are kept for the report.
+    The id is the job's idempotency key: running the same job twice imports once.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", pgettext_lazy("import job", "Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=20)
+    filename = models.CharField(_("file name"), max_length=200)
+    upload = models.FileField(_("uploaded file"), upload_to="imports/%Y/%m/")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    outcomes = models.JSONField(_("row outcomes"), default=list, blank=True, editable=False)
+    error = models.TextField(_("error"), blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -558,9 +558,11 @@ def may_act_for(*, organisation: Organisation, email: str) -> bool:
     """Whether a verified ``email`` is enough proof to act for ``organisation``.
 
     Yes when an offer from this address registered the organisation, or when the address
-    is at the organisation's own e-mail domain. Otherwise anyone could type a known
-    company's tax code on the public form and, after verifying their own address, read and
-    edit that company's data: such claims wait for the contact point to confirm them.
+    is at the organisation's own e-mail domain and staff have verified that domain (a
+    domain typed on a form, or carried over by a merge, proves nothing). Otherwise anyone
+    could type a known company's tax code on the public form and, after verifying their own
+    address, read and edit that company's data: such claims wait for the contact point to
+    confirm them.
     """
     if Offer.objects.filter(
         organisation=organisation, submitted_email__iexact=email, created_organisation=True
@@ -571,6 +573,7 @@ def may_act_for(*, organisation: Organisation, email: str) -> bool:
         domain
         and organisation.email_domain
         and organisation.email_domain == domain
+        and organisation.email_domain_verified
         and not registry.is_public_mail_domain(domain)
     )
 

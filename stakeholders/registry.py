@@ -25,6 +25,7 @@ from stdnum.it import codicefiscale, iva
 
 from contactpoint.audit import log_action
 
+from . import merging
 from .models import (
     Consent,
     ContactPerson,
@@ -32,7 +33,6 @@ from .models import (
     Interaction,
     Offer,
     Organisation,
-    OrganisationMembership,
 )
 from .names import normalise_name
 
@@ -495,172 +495,9 @@ def flag_offer_for_review(
 
 # --- Merging ------------------------------------------------------------------------------
 
-# Fields of the survivor filled from the duplicate when blank. Codes are moved only when the
-# duplicate gives them up in the same transaction (the unique constraints are on active rows).
-_FILLABLE_FIELDS = (
-    "tax_code",
-    "vat_number",
-    "website",
-    "email_domain",
-    "size",
-    "sector",
-    "description",
-)
-_BOOLEAN_WISHES = ("allow_logo_use", "allow_press", "allow_social", "local_group", "focus_group")
-
-
-def merge_preview(*, survivor: Organisation, duplicate: Organisation) -> dict[str, int]:
-    """What a merge would move, for the confirmation page."""
-    return {
-        "contacts": duplicate.contacts.count(),
-        "offers": Offer.objects.filter(organisation=duplicate).count(),
-        "interactions": duplicate.interactions.count(),
-        "memberships": duplicate.memberships.count(),
-        "member_of": duplicate.member_of.count(),
-        "members": duplicate.members.count(),
-    }
-
-
-def merge_organisations(
-    *, survivor: Organisation, duplicate: Organisation, actor: Any
-) -> Organisation:
-    """Fold ``duplicate`` into ``survivor`` without losing anything; return the survivor.
-
-    Contacts (with their consents), offers, interactions, user memberships, network links,
-    interests and preferred places move; blank fields of the survivor are filled from the
-    duplicate; the duplicate stays as a record with ``merged_into`` set, so old links and
-    the audit trail still lead somewhere.
-    """
-    if survivor.pk == duplicate.pk:
-        raise ValidationError(_("An organisation cannot be merged into itself."))
-    with transaction.atomic():
-        # Lock both rows in a stable order so two staff merging the same pair cannot deadlock.
-        locked = {
-            org.pk: org
-            for org in Organisation.objects.select_for_update()
-            .filter(pk__in=[survivor.pk, duplicate.pk])
-            .order_by("pk")
-        }
-        if len(locked) != 2:
-            raise ValidationError(_("One of the organisations no longer exists."))
-        survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
-        if survivor.merged_into_id is not None:
-            raise ValidationError(
-                _("%(name)s has already been merged into another organisation.")
-                % {"name": survivor.legal_name}
-            )
-        if duplicate.merged_into_id is not None:
-            raise ValidationError(
-                _("%(name)s has already been merged into another organisation.")
-                % {"name": duplicate.legal_name}
-            )
-
-        counts = {
-            "contacts": ContactPerson.objects.filter(organisation=duplicate).update(
-                organisation=survivor
-            ),
-            "offers": Offer.objects.filter(organisation=duplicate).update(organisation=survivor),
-            "interactions": Interaction.objects.filter(organisation=duplicate).update(
-                organisation=survivor
-            ),
-        }
-
-        # Users who act for the duplicate now act for the survivor (once each).
-        existing_users = set(
-            OrganisationMembership.objects.filter(organisation=survivor).values_list(
-                "user_id", flat=True
-            )
-        )
-        moving = OrganisationMembership.objects.filter(organisation=duplicate)
-        counts["memberships"] = moving.exclude(user_id__in=existing_users).update(
-            organisation=survivor
-        )
-        counts["memberships_already_present"] = moving.count()
-        moving.delete()
-
-        # Networks: the survivor joins the duplicate's networks and inherits its members,
-        # never itself.
-        networks = set(duplicate.member_of.values_list("pk", flat=True)) - {survivor.pk}
-        members = set(duplicate.members.values_list("pk", flat=True)) - {survivor.pk}
-        survivor.member_of.add(*networks)
-        survivor.members.add(*members)
-        counts["member_of"] = len(networks)
-        counts["members"] = len(members)
-        duplicate.member_of.clear()
-        duplicate.members.clear()
-
-        survivor.interests.add(*duplicate.interests.all())
-        survivor.preferred_municipi.add(*duplicate.preferred_municipi.all())
-        survivor.preferred_neighbourhoods.add(*duplicate.preferred_neighbourhoods.all())
-
-        # Codes move too: the duplicate is saved as merged first, which takes it out of the
-        # unique constraints (they cover active organisations only), then the survivor.
-        filled = []
-        for field in _FILLABLE_FIELDS:
-            value = getattr(duplicate, field)
-            if value and not getattr(survivor, field):
-                setattr(survivor, field, value)
-                filled.append(field)
-        for field in _BOOLEAN_WISHES:
-            if getattr(duplicate, field) and not getattr(survivor, field):
-                setattr(survivor, field, True)
-                filled.append(field)
-        if survivor.relationship_owner_id is None and duplicate.relationship_owner_id:
-            survivor.relationship_owner_id = duplicate.relationship_owner_id
-            filled.append("relationship_owner")
-
-        duplicate.merged_into = survivor
-        duplicate.save(update_fields=["merged_into", "updated_at"])
-        survivor.save()
-
-        now = timezone.now()
-        resolved = DuplicateFlag.objects.filter(
-            Q(organisation=survivor, candidate=duplicate)
-            | Q(organisation=duplicate, candidate=survivor),
-            resolved_at__isnull=True,
-        ).update(resolved_at=now, resolution="merged")
-        # Flags of the duplicate with third parties now concern the survivor; staff keep
-        # seeing them, pointed at the organisation that still exists.
-        for flag in DuplicateFlag.objects.filter(
-            Q(organisation=duplicate) | Q(candidate=duplicate), resolved_at__isnull=True
-        ):
-            other = (
-                flag.candidate_id if flag.organisation_id == duplicate.pk else flag.organisation_id
-            )
-            clash = DuplicateFlag.objects.filter(
-                Q(organisation=survivor, candidate_id=other)
-                | Q(organisation_id=other, candidate=survivor)
-            ).exists()
-            if clash or other == survivor.pk:
-                flag.resolved_at = now
-                flag.resolution = "merged"
-                flag.save(update_fields=["resolved_at", "resolution"])
-            elif flag.organisation_id == duplicate.pk:
-                flag.organisation = survivor
-                flag.save(update_fields=["organisation"])
-            else:
-                flag.candidate = survivor
-                flag.save(update_fields=["candidate"])
-        counts["flags_resolved"] = resolved
-
-        log_action(
-            actor=actor,
-            action="stakeholders.organisation.merged",
-            obj=survivor,
-            payload={
-                "duplicate": duplicate.pk,
-                "duplicate_name": duplicate.legal_name,
-                "moved": counts,
-                "filled": filled,
-            },
-        )
-        log_action(
-            actor=actor,
-            action="stakeholders.organisation.merged_away",
-            obj=duplicate,
-            payload={"survivor": survivor.pk},
-        )
-    return survivor
+# The merge itself lives in its own module; these names stay reachable from the registry.
+merge_organisations = merging.merge_organisations
+merge_preview = merging.merge_preview
 
 
 def dismiss_duplicate_flag(*, flag: DuplicateFlag, actor: Any) -> DuplicateFlag:
@@ -836,6 +673,7 @@ EDITABLE_FIELDS = (
     "vat_number",
     "website",
     "email_domain",
+    "email_domain_verified",
     "size",
     "sector",
     "description",
@@ -939,6 +777,14 @@ def update_organisation(
             raise ValidationError(errors)
         cleaned = {**changes, "legal_name": legal_name, "tax_code": tax_code}
         cleaned["vat_number"] = vat_number
+        # A new domain is unverified until staff say otherwise.
+        if (
+            "email_domain" in changes
+            and changes["email_domain"] != organisation.email_domain
+            and "email_domain_verified" not in changes
+        ):
+            cleaned["email_domain_verified"] = False
+            changes = {**changes, "email_domain_verified": False}
         changed = []
         for field in EDITABLE_FIELDS:
             if field in changes and getattr(organisation, field) != cleaned[field]:

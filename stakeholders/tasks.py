@@ -60,3 +60,12 @@ def send_erasure_request_notice(erasure_id: int) -> bool:
         return False
     emails.send_erasure_request_notice(erasure=erasure)
     return True
+
+
+@shared_task(name="stakeholders.run_import_job", time_limit=1800, soft_time_limit=1750)
+def run_import_job(job_id: str) -> str | None:
+    """Run an admin import on the worker; a second delivery of the same job does nothing."""
+    from . import import_jobs
+
+    job = import_jobs.run_import(job_id=job_id)
+    return job.status if job is not None else None

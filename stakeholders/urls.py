@@ -9,8 +9,8 @@ app_name = "offers"
 urlpatterns = [
     path("offers/new/", views.offer_new, name="new"),
     path("offers/thanks/", views.offer_thanks, name="thanks"),
-    path("offers/track/<str:token>/", views.offer_track, name="track"),
-    path("offers/track/<str:token>/withdraw/", views.offer_track_withdraw, name="track_withdraw"),
+    path("offers/track/<slug:token>/", views.offer_track, name="track"),
+    path("offers/track/<slug:token>/withdraw/", views.offer_track_withdraw, name="track_withdraw"),
     path("my/", views.my_area_home, name="my_area"),
     path("my/organisations/<int:pk>/", views.my_organisation_edit, name="my_organisation_edit"),
     path(

@@ -92,7 +92,9 @@ def test_an_organisation_known_before_is_not_opened_by_a_stranger_verifying_thei
 
 def test_an_address_at_the_organisations_own_domain_is_enough_proof(client):
     known = OrganisationFactory(
-        vat_number=valid_vat_number(4343), email_domain="rossi-costruzioni.it"
+        vat_number=valid_vat_number(4343),
+        email_domain="rossi-costruzioni.it",
+        email_domain_verified=True,
     )
     client.post("/offers/new/", form_data(vat_number=valid_vat_number(4343)))
     user = verified_user(EMAIL, role=None)
@@ -104,6 +106,14 @@ def test_an_address_at_the_organisations_own_domain_is_enough_proof(client):
     # Idempotent: verifying again changes nothing.
     assert offers.attach_offers_to_user(user=user, email=EMAIL) == []
     assert OrganisationMembership.objects.filter(user=user).count() == 1
+
+
+def test_an_address_at_an_unverified_domain_is_not_proof(client):
+    OrganisationFactory(vat_number=valid_vat_number(4344), email_domain="rossi-costruzioni.it")
+    client.post("/offers/new/", form_data(vat_number=valid_vat_number(4344)))
+    user = verified_user(EMAIL, role=None)
+
+    assert offers.attach_offers_to_user(user=user, email=EMAIL) == []
 
 
 def test_a_signed_in_user_offering_with_a_verified_address_is_attached_at_once(client):

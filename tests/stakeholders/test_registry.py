@@ -181,7 +181,9 @@ def test_public_email_domains_do_not_flag():
 def test_merged_organisations_are_not_candidates():
     survivor = OrganisationFactory(legal_name="Delta Servizi")
     merged = OrganisationFactory(legal_name="Zeta Logistica", email_domain="zeta.it")
-    registry.merge_organisations(survivor=survivor, duplicate=merged, actor=None)
+    registry.merge_organisations(
+        survivor=survivor, duplicate=merged, actor=None, take_fields=["email_domain"]
+    )
     survivor.refresh_from_db()
     assert survivor.email_domain == "zeta.it"
     _, created = resolve(legal_name="Omega", email="a@zeta.it")
@@ -256,7 +258,15 @@ def test_merge_keeps_every_contact_offer_interaction_membership_and_consent():
         Consent.objects.count(),
     )
 
-    result = registry.merge_organisations(survivor=survivor, duplicate=duplicate, actor=manager)
+    result = registry.merge_organisations(
+        survivor=survivor,
+        duplicate=duplicate,
+        actor=manager,
+        move_accounts=OrganisationMembership.objects.filter(organisation=duplicate).values_list(
+            "user_id", flat=True
+        ),
+        take_fields=["tax_code", "website", "local_group"],
+    )
 
     assert result == survivor
     survivor.refresh_from_db()
@@ -277,7 +287,7 @@ def test_merge_keeps_every_contact_offer_interaction_membership_and_consent():
     assert list(survivor.members.all()) == [member]
     assert OrganisationMembership.objects.filter(organisation=survivor).count() == 2
     assert not OrganisationMembership.objects.filter(organisation=duplicate).exists()
-    # Blank fields filled, the code moved to the survivor, the duplicate points at it.
+    # Picked fields taken, the code moved to the survivor, the duplicate points at it.
     assert survivor.tax_code == valid_vat_number(9)
     assert survivor.website == "https://www.fondazionecariplo.it"
     assert survivor.local_group
