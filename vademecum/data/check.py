@@ -211,9 +211,8 @@ def check_template(path: Path, allowed: set[str]) -> dict[str, Any] | None:
             fail(w, "'verified' must be true or false")
             continue
         sources = item.get("sources", [])
-        if not isinstance(sources, list) or any(s not in SOURCES for s in sources):
-            fail(w, "'sources' must list numbers of the brief's sources (1-18)")
-        elif item["verified"] and not sources:
+        check_sources(w, sources)
+        if item["verified"] and isinstance(sources, list) and not sources:
             fail(w, "a verified legal basis must name its source")
     for lang in LANGS:
         if NOTICE[lang] not in tpl["summary"].get(lang, ""):
@@ -270,6 +269,11 @@ def check_template(path: Path, allowed: set[str]) -> dict[str, Any] | None:
             for w, text in strings(clause.get("heading"), f"{where} clauses[{index}].heading"):
                 template_syntax(w, text, allowed, placeholders=False)
     return tpl
+
+
+def check_sources(where: str, sources: Any) -> None:
+    if not isinstance(sources, list) or any(s not in SOURCES for s in sources):
+        fail(where, "'sources' must list numbers of the brief's sources (1-18)")
 
 
 def matches(when: dict[str, list[str]], answers: dict[str, str]) -> bool:
@@ -362,6 +366,7 @@ def check_guide(slugs: set[str]) -> dict[str, int]:
                     fail(w, f"recommends unknown template {slug!r}")
                     ok = False
         bilingual(f"{w} because", rule.get("because"))
+        check_sources(w, rule.get("sources", []))
         if ok:
             valid_rules.append(rule)
     counts["rules"] = len(rules)
@@ -379,6 +384,7 @@ def check_guide(slugs: set[str]) -> dict[str, int]:
         warning_keys.append(str(key))
         check_condition(w, warning.get("when"), options)
         bilingual(f"{w} text", warning.get("text"))
+        check_sources(w, warning.get("sources", []))
         if not isinstance(warning.get("verified"), bool):
             fail(w, "'verified' must be true or false")
     counts["warnings"] = len(warnings)
