@@ -80,7 +80,20 @@ NOTICE = {
     "it": "Testo di esempio, non costituisce consulenza legale",
     "en": "Sample text, not legal advice",
 }
-SOURCES = range(1, 19)  # the numbered source list of the domain brief
+SOURCES = range(1, 19)
+# Choices of the models the guide's prefill reads (needs.models.ResourceKind, Organisation.Kind).
+PREFILL_SOURCES = {
+    "Offer.resource_kind": {"goods", "funding", "expertise", "volunteering", "spaces"},
+    "Organisation.kind": {
+        "company",
+        "foundation",
+        "association",
+        "university",
+        "third_sector",
+        "network",
+        "public_body",
+    },
+}  # the numbered source list of the domain brief
 
 PLACEHOLDER = re.compile(r"\{\{ ([a-z_]+\.[a-z_]+) \}\}")
 NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -342,6 +355,29 @@ def check_guide(slugs: set[str]) -> dict[str, int]:
             questions_ok = False
         options[key] = values
     counts["questions"] = len(options)
+
+    for index, prefill in enumerate(guide.get("prefill") or []):
+        w = f"guide.json prefill[{index}]"
+        if not isinstance(prefill, dict):
+            fail(w, "must be an object")
+            continue
+        question, source, mapping = (
+            prefill.get("question"),
+            prefill.get("source"),
+            prefill.get("map"),
+        )
+        if question not in options:
+            fail(w, f"unknown question {question!r}")
+        elif source not in PREFILL_SOURCES:
+            fail(w, f"unknown source {source!r}")
+        elif not isinstance(mapping, dict):
+            fail(w, "'map' must be an object")
+        else:
+            for choice, answer in mapping.items():
+                if choice not in PREFILL_SOURCES[source]:
+                    fail(w, f"{choice!r} is not a value of {source}")
+                if answer not in options[question]:
+                    fail(w, f"{answer!r} is not an option of {question!r}")
 
     rules = guide.get("rules") or []
     rule_keys: set[str] = set()
