@@ -486,11 +486,13 @@ def main() -> int:
     allowed = check_placeholders()
     paths = sorted((HERE / "templates").glob("*.json"))
     templates = [tpl for tpl in (check_template(p, allowed) for p in paths) if tpl]
-    slugs = {tpl["slug"] for tpl in templates}
+    slugs = [tpl["slug"] for tpl in templates]
+    for slug in sorted({slug for slug in slugs if slugs.count(slug) > 1}):
+        fail("templates", f"slug {slug!r} used more than once")
     for slug in TEMPLATES:
-        if slug not in slugs and not (HERE / "templates" / f"{slug}.json").exists():
+        if not (HERE / "templates" / f"{slug}.json").exists():
             fail("templates", f"missing template {slug!r}")
-    counts = check_guide(set(TEMPLATES))
+    counts = check_guide(set(slugs))
 
     clauses = sum(len(tpl["clauses"]) for tpl in templates)
     bases = [item for tpl in templates for item in tpl["legal_basis"]]
