@@ -7,6 +7,7 @@ project's own static files (fonts), nothing on the network or elsewhere on disk.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import placeholders
 from .models import Agreement, TemplateVersion, pick
+
+# weasyprint reports every layout step at INFO: keep the logs for what matters.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
 # Tagged, accessible PDF where the installed weasyprint supports it.

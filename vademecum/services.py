@@ -483,6 +483,7 @@ def create_agreement(
         )
         if not may_prepare_agreement(actor, match):
             raise NotPermitted(lifecycle.NOT_PERMITTED_MESSAGE)
+        version = TemplateVersion.objects.select_related("template").get(pk=version.pk)
         if match.stage != Stage.NEGOTIATING:
             raise VademecumError(
                 _("An agreement is prepared while the match is in negotiation."), field="match"

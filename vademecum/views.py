@@ -486,7 +486,7 @@ def agreement_pdf(request: HttpRequest, token: str) -> FileResponse:
 @login_required
 def my_agreements(request: HttpRequest) -> HttpResponse:
     """The agreements of the organisations the user acts for."""
-    agreements = services.agreements_for(request.user).filter(
-        match__offer__organisation__memberships__user_id=request.user.pk
+    agreements = Agreement.objects.for_organisation_member(request.user).select_related(
+        "version__template", "match__need"
     )
     return render(request, "vademecum/agreement_my_list.html", {"agreements": agreements})
