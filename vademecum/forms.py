@@ -111,14 +111,18 @@ class AgreementForm(forms.Form):
     agreement__date = forms.DateField(
         label=_("Date of the agreement"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     agreement__duration = _text(_("Duration"))
     agreement__start_date = forms.DateField(
-        label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     agreement__end_date = forms.DateField(
-        label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("End date"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     offer__estimated_value = _money(_("Value declared by the offering party"))
     agreement__value_in_kind_eur = _money(_("Value of the goods or services (euro)"))
@@ -158,7 +162,7 @@ class SignForm(forms.Form):
     signed_on = forms.DateField(
         label=_("Signed on"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     protocol_number = forms.CharField(label=_("Protocol number"), max_length=60)
 

@@ -71,9 +71,9 @@ def test_clause_by_clause_diff(published, second_version):
         for c in diff.clause_diff(published["comodato-uso"].clauses, draft.clauses, language="it")
     }
     assert changes["oggetto"].change == "changed"
-    assert "<ins>e revocabile </ins>" in changes["oggetto"].html or "<ins>" in changes[
-        "oggetto"
-    ].html
+    assert (
+        "<ins>e revocabile </ins>" in changes["oggetto"].html or "<ins>" in changes["oggetto"].html
+    )
     assert changes["custodia"].change == "added"
     assert changes[removed["key"]].change == "removed"
     assert changes["controversie"].change == "same"
