@@ -13,20 +13,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
-from weasyprint.pdf import VARIANTS
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import placeholders
 from .models import Agreement, TemplateVersion, pick
 
-# weasyprint reports every layout step at INFO: keep the logs for what matters.
+# weasyprint reports every step at INFO, even while importing (it parses its own style
+# sheets then): quiet it before the import.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+import weasyprint  # noqa: E402
+from weasyprint.pdf import VARIANTS  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
 # Tagged, accessible PDF where the installed weasyprint supports it.
