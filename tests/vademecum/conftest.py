@@ -133,3 +133,20 @@ ENTERED = {
 @pytest.fixture
 def entered():
     return dict(ENTERED)
+
+
+@pytest.fixture
+def make_agreement(published, match, manager, entered):
+    """An agreement for ``match`` prepared by its manager and rendered at once."""
+
+    def make(slug: str = "donazione-beni", *, language: str = "it", version=None):
+        return services.create_agreement(
+            match=match,
+            version=version or published[slug],
+            entered=entered,
+            language=language,
+            actor=manager,
+            render_now=True,
+        )
+
+    return make

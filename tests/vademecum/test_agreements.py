@@ -22,15 +22,8 @@ def pdf_text(agreement) -> str:
         return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def test_agreement_pdf_reads_back_names_amounts_and_accents(published, match, manager, entered):
-    agreement = services.create_agreement(
-        match=match,
-        version=published["donazione-beni"],
-        entered=entered,
-        language="it",
-        actor=manager,
-        render_now=True,
-    )
+def test_agreement_pdf_reads_back_names_amounts_and_accents(make_agreement, match):
+    agreement = make_agreement("donazione-beni")
     assert agreement.status == AgreementStatus.READY
     text = " ".join(pdf_text(agreement).split())
     assert "Società Benefit Àncora S.r.l." in text
@@ -47,31 +40,17 @@ def test_agreement_pdf_reads_back_names_amounts_and_accents(published, match, ma
     assert len(PdfReader(agreement.pdf.path).pages) >= 2
 
 
-def test_english_agreement_and_cash_amount(published, match, manager, entered):
-    agreement = services.create_agreement(
-        match=match,
-        version=published["erogazione-liberale"],
-        entered=entered,
-        language="en",
-        actor=manager,
-        render_now=True,
-    )
+def test_english_agreement_and_cash_amount(make_agreement, match):
+    agreement = make_agreement("erogazione-liberale", language="en")
     text = " ".join(pdf_text(agreement).split())
     assert "€25,000.50" in text
     assert "Education" in text
 
 
 def test_agreement_stays_pinned_when_the_template_changes(
-    published, match, manager, legal, entered
+    make_agreement, published, match, legal, entered
 ):
-    first = services.create_agreement(
-        match=match,
-        version=published["donazione-beni"],
-        entered=entered,
-        language="it",
-        actor=manager,
-        render_now=True,
-    )
+    first = make_agreement("donazione-beni")
     first_digest = first.sha256
     draft = services.create_draft(version=published["donazione-beni"], actor=legal)
     clauses = copy.deepcopy(draft.clauses)
@@ -82,9 +61,7 @@ def test_agreement_stays_pinned_when_the_template_changes(
     services.approve(version=draft, actor=legal)
     services.publish(version=draft, actor=legal)
 
-    second = services.create_agreement(
-        match=match, version=draft, entered=entered, language="it", actor=manager, render_now=True
-    )
+    second = make_agreement(version=draft)
     first.refresh_from_db()
     assert first.version.number == 1 and second.version.number == 2
     assert first.sha256 == first_digest
@@ -119,15 +96,8 @@ def test_only_matches_in_negotiation_get_an_agreement(published, match, manager,
         )
 
 
-def test_marking_signed_moves_the_match_to_agreed(published, match, manager, entered):
-    agreement = services.create_agreement(
-        match=match,
-        version=published["donazione-beni"],
-        entered=entered,
-        language="it",
-        actor=manager,
-        render_now=True,
-    )
+def test_marking_signed_moves_the_match_to_agreed(make_agreement, match, manager):
+    agreement = make_agreement("donazione-beni")
     services.mark_signed(
         agreement=agreement,
         signed_on=datetime.date(2026, 12, 1),
@@ -143,15 +113,8 @@ def test_marking_signed_moves_the_match_to_agreed(published, match, manager, ent
     assert {"vademecum.agreement.created", "vademecum.agreement.signed"} <= actions
 
 
-def test_legal_office_may_mark_signed_too(published, match, manager, legal, entered):
-    agreement = services.create_agreement(
-        match=match,
-        version=published["pro-bono"],
-        entered=entered,
-        language="it",
-        actor=manager,
-        render_now=True,
-    )
+def test_legal_office_may_mark_signed_too(make_agreement, match, legal):
+    agreement = make_agreement("pro-bono")
     services.mark_signed(
         agreement=agreement,
         signed_on=datetime.date(2026, 12, 1),
@@ -162,15 +125,8 @@ def test_legal_office_may_mark_signed_too(published, match, manager, legal, ente
     assert match.stage == Stage.AGREED
 
 
-def test_signing_needs_a_protocol_number_and_a_past_date(published, match, manager, entered):
-    agreement = services.create_agreement(
-        match=match,
-        version=published["pro-bono"],
-        entered=entered,
-        language="it",
-        actor=manager,
-        render_now=True,
-    )
+def test_signing_needs_a_protocol_number_and_a_past_date(make_agreement, match, manager):
+    agreement = make_agreement("pro-bono")
     with pytest.raises(services.VademecumError) as caught:
         services.mark_signed(
             agreement=agreement,

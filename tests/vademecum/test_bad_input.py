@@ -67,15 +67,8 @@ def test_approval_failure_shows_the_unknown_placeholder(client, legal, published
     assert "{{ organisation.iban }}" in draft.clauses[0]["body"]["it"]  # the edit is kept
 
 
-def test_sign_form_without_protocol_number(client, match, manager, published, entered):
-    agreement = services.create_agreement(
-        match=match,
-        version=published["pro-bono"],
-        entered=entered,
-        language="it",
-        actor=manager,
-        render_now=True,
-    )
+def test_sign_form_without_protocol_number(make_agreement, client, match, manager):
+    agreement = make_agreement("pro-bono")
     client.force_login(manager)
     response = client.post(
         f"/vademecum/agreements/{agreement.token}/sign/", {"signed_on": "2026-12-01"}
@@ -88,15 +81,8 @@ def test_render_task_returns_quietly_when_the_agreement_is_gone(db):
     assert tasks.render_agreement(987654) is False
 
 
-def test_render_task_is_idempotent(match, manager, published, entered):
-    agreement = services.create_agreement(
-        match=match,
-        version=published["pro-bono"],
-        entered=entered,
-        language="it",
-        actor=manager,
-        render_now=True,
-    )
+def test_render_task_is_idempotent(make_agreement, match):
+    agreement = make_agreement("pro-bono")
     digest = agreement.sha256
     tasks.render_agreement(agreement.pk)
     agreement.refresh_from_db()

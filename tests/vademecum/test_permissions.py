@@ -16,15 +16,8 @@ ROLES = ("anonymous", "member", "outsider", "department_user", "manager", "legal
 
 
 @pytest.fixture
-def agreement(published, match, manager, entered):
-    return services.create_agreement(
-        match=match,
-        version=published["donazione-beni"],
-        entered=entered,
-        language="it",
-        actor=manager,
-        render_now=True,
-    )
+def agreement(make_agreement, match):
+    return make_agreement("donazione-beni")
 
 
 @pytest.fixture
