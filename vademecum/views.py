@@ -74,8 +74,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "vademecum/template_list.html",
         {
             "versions": _published_versions(),
-            "language": language,
-            "guide_form": GuideForm(language=language),
             "notice": pick(guide.guide()["notice"], language),
         },
     )
