@@ -34,8 +34,12 @@ class ClauseSerializer(serializers.Serializer):
     body = TextSerializer()
 
 
+STATUS_HELP = "draft, approved, published or retired"
+
+
 class VersionSerializer(serializers.ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
     clauses = ClauseSerializer(many=True, read_only=True)
     guidance = serializers.JSONField(read_only=True)
 
@@ -55,6 +59,8 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
+
     class Meta:
         model = TemplateVersion
         fields = ("id", "number", "status", "changelog", "published_at", "retired_at")
@@ -88,6 +94,9 @@ class AgreementSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="version.number")
     match = serializers.IntegerField(source="match_id")
     organisation = serializers.CharField(source="match.offer.organisation.legal_name")
+    status = serializers.CharField(
+        read_only=True, help_text="rendering, ready (waiting for signature), signed or failed"
+    )
     pdf_url = serializers.SerializerMethodField()
 
     class Meta:
