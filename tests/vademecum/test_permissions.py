@@ -180,3 +180,13 @@ def test_my_agreements_lists_only_own_organisation(client, agreement, member, ou
     client.force_login(outsider)
     body = client.get("/my/agreements/").content.decode()
     assert agreement.token not in body
+
+
+def test_match_page_offers_genera_accordo_only_in_negotiation(client, match, manager, vademecum):
+    client.force_login(manager)
+    url = f"/admin/matching/match/{match.pk}/change/"
+    link = f'href="/vademecum/agreements/new/{match.pk}/"'
+    assert link in client.get(url).content.decode()
+    match.stage = "contacted"
+    match.save()
+    assert link not in client.get(url).content.decode()
