@@ -5,36 +5,22 @@ the real worker while the page shows progress."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-)
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from contactpoint import roles
 from matching.models import Stage
 from tests.factories import MatchFactory, OfferFactory, UserFactory
+from tests.matching.test_match_browser import PASSWORD, totp_code
 from vademecum import services
 from vademecum.models import Agreement, TemplateVersion, VersionStatus
-
-PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
-TOTP_PERIOD = 30
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "it-IT"}
-
-
-def totp_code(secret: str) -> str:
-    if TOTP_PERIOD - time.time() % TOTP_PERIOD < 3:
-        time.sleep(3)  # the code would expire before it is checked
-    return format_hotp_value(hotp_value(secret, int(time.time()) // TOTP_PERIOD))
 
 
 def staff_user(role: str, email: str) -> tuple:
