@@ -5,7 +5,11 @@ import sys
 
 import django
 
-BENCHMARKS: list[str] = ["benchmarks.matching.run", "benchmarks.offers.run"]
+BENCHMARKS: list[str] = [
+    "benchmarks.matching.run",
+    "benchmarks.offers.run",
+    "benchmarks.vademecum.run",
+]
 
 
 def main() -> int:

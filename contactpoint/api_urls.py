@@ -20,4 +20,8 @@ from stakeholders.api_organisations import OrganisationViewSet  # noqa: E402
 
 router.register("organisations", OrganisationViewSet, basename="organisation")
 
+from vademecum.api import router as vademecum_router  # noqa: E402
+
+router.registry.extend(vademecum_router.registry)
+
 urlpatterns = router.urls

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("needs.urls")),
     path("", include("stakeholders.urls")),
     path("", include("matching.urls")),
+    path("", include("vademecum.urls")),
 ]

@@ -11,6 +11,7 @@ DEMO_LOADERS = [
     "needs.demo.load_needs",
     # Offers go through the real intake service; they need the organisations and needs.
     "stakeholders.demo_offers.load",
+    "vademecum.demo.load",
     # Keep last: routes matches for the demo offers loaded above.
     "matching.demo.load",
 ]

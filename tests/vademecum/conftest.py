@@ -1,0 +1,152 @@
+"""Templates loaded from the content files, users per role and a match in negotiation."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from contactpoint import roles
+from matching.models import Stage
+from stakeholders.models import Organisation
+from tests.factories import (
+    ContactPersonFactory,
+    DepartmentFactory,
+    MatchFactory,
+    NeedFactory,
+    OfferFactory,
+    OrganisationFactory,
+    OrganisationMembershipFactory,
+    UserFactory,
+    with_totp,
+)
+from vademecum import services
+from vademecum.models import TemplateVersion
+
+
+def make_user(role: str | None = None, **kwargs):
+    user = UserFactory(role=role, **kwargs)
+    if user.is_staff or user.is_superuser:
+        with_totp(user)
+    return user
+
+
+@pytest.fixture
+def vademecum(db):
+    services.load_vademecum()
+
+
+@pytest.fixture
+def published(vademecum):
+    """The published version of every template, by slug."""
+    return {
+        v.template.slug: v for v in TemplateVersion.objects.published().select_related("template")
+    }
+
+
+@pytest.fixture
+def legal(db):
+    return make_user(roles.LEGAL)
+
+
+@pytest.fixture
+def manager(db):
+    return make_user(roles.ACCOUNT_MANAGER)
+
+
+@pytest.fixture
+def other_manager(db):
+    return make_user(roles.ACCOUNT_MANAGER)
+
+
+@pytest.fixture
+def cabinet(db):
+    return make_user(roles.CABINET)
+
+
+@pytest.fixture
+def department_user(db):
+    return make_user(roles.DEPARTMENT)
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory(
+        legal_name="Società Benefit Àncora S.r.l.",
+        kind=Organisation.Kind.COMPANY,
+        tax_code="01234567890",
+        vat_number="01234567890",
+    )
+
+
+@pytest.fixture
+def member(organisation):
+    return OrganisationMembershipFactory(organisation=organisation).user
+
+
+@pytest.fixture
+def outsider(db):
+    """A stakeholder of another organisation."""
+    return OrganisationMembershipFactory().user
+
+
+@pytest.fixture
+def match(organisation, manager):
+    need = NeedFactory(
+        title="PC per gli alunni che studiano da casa",
+        department=DepartmentFactory(slug="educazione", name="Educazione", name_en="Education"),
+        unit="PC",
+        quantity=40,
+        quantity_open=40,
+        wanted_by=datetime.date(2026, 9, 15),
+    )
+    offer = OfferFactory(
+        organisation=organisation,
+        contact=ContactPersonFactory(
+            organisation=organisation, first_name="Niccolò", last_name="Dell'Acqua", role="CEO"
+        ),
+        title="40 PC desktop rigenerati",
+        unit="PC",
+        quantity=40,
+        quantity_open=40,
+    )
+    return MatchFactory(
+        offer=offer, need=need, quantity=40, stage=Stage.NEGOTIATING, manager=manager
+    )
+
+
+ENTERED = {
+    "organisation.address": "Via Perù 1, 20121 Milano",
+    "organisation.representative_name": "Niccolò Dell'Acqua",
+    "organisation.representative_role": "Amministratore",
+    "agreement.date": datetime.date(2026, 12, 2),
+    "agreement.duration": "12 mesi",
+    "agreement.value_in_kind_eur": Decimal("8000.00"),
+    "agreement.amount_eur": Decimal("25000.50"),
+    "city.office": "Direzione Educazione",
+    "city.signatory": "dott.ssa Laura Bianchi, Direttrice",
+    "communication.visibility": "ringraziamento nel comunicato stampa",
+}
+
+
+@pytest.fixture
+def entered():
+    return dict(ENTERED)
+
+
+@pytest.fixture
+def make_agreement(published, match, manager, entered):
+    """An agreement for ``match`` prepared by its manager and rendered at once."""
+
+    def make(slug: str = "donazione-beni", *, language: str = "it", version=None):
+        return services.create_agreement(
+            match=match,
+            version=version or published[slug],
+            entered=entered,
+            language=language,
+            actor=manager,
+            render_now=True,
+        )
+
+    return make

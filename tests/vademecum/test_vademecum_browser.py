@@ -1,0 +1,90 @@
+"""End to end, in Italian: the legal office publishes a new version of a template, then the
+account manager generates an agreement from it on the match page; the PDF is rendered by
+the real worker while the page shows progress."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from contactpoint import roles
+from matching.models import Stage
+from tests.factories import MatchFactory, OfferFactory, UserFactory
+from tests.matching.test_match_browser import PASSWORD, totp_code
+from vademecum import services
+from vademecum.models import Agreement, TemplateVersion, VersionStatus
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "it-IT"}
+
+
+def staff_user(role: str, email: str) -> tuple:
+    user = UserFactory(role=role, email=email)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return user, secret
+
+
+def sign_in(page, live_server, user, secret, next_url: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form:has(input[name=login]) button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/.*"))
+    page.fill("input[name=code]", totp_code(secret))
+    page.locator("form:has(input[name=code]) button[type=submit]:not([form])").click()
+    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_legal_publishes_a_version_and_the_manager_generates_an_agreement_from_it(
+    live_server, page, celery_worker_process
+):
+    services.load_vademecum()
+    legal, legal_secret = staff_user(roles.LEGAL, "elena.ricci@comune.example")
+    manager, manager_secret = staff_user(roles.ACCOUNT_MANAGER, "laura.conti@comune.example")
+    offer = OfferFactory(
+        organisation__legal_name="Tecnologie Solidali S.r.l.", title="20 portatili ricondizionati"
+    )
+    match = MatchFactory(offer=offer, stage=Stage.NEGOTIATING, manager=manager, quantity=20)
+
+    # The legal office starts version 2 of the donation template, edits and approves it.
+    sign_in(page, live_server, legal, legal_secret, "/vademecum/workspace/")
+    page.locator("li[data-version=donazione-beni-1] button[data-action=new-draft]").click()
+    page.wait_for_url(re.compile(r".*/vademecum/workspace/versions/\d+/$"))
+    page.fill("#id_changelog", "Consegna entro trenta giorni.")
+    body = page.locator("#id_c1_body_it")
+    body.fill(body.input_value() + " La consegna avviene entro trenta giorni.")
+    page.click("button[name=approve]")
+    page.wait_for_url(f"{live_server.url}/vademecum/workspace/")
+    page.locator("li[data-version=donazione-beni-2] button").click()
+    page.wait_for_url(f"{live_server.url}/vademecum/workspace/")
+    assert page.locator("li[data-version=donazione-beni-2]").count() == 1  # now published
+    version = TemplateVersion.objects.get(template__slug="donazione-beni", number=2)
+    assert version.status == VersionStatus.PUBLISHED
+    assert version.approved_by == legal
+    page.goto(f"{live_server.url}/vademecum/donazione-beni/")
+    assert "trenta giorni" in page.locator("#clause-oggetto").inner_text()
+
+    # The account manager opens the match in the admin and generates the agreement.
+    sign_in(page, live_server, manager, manager_secret, f"/admin/matching/match/{match.pk}/change/")
+    page.click("a[data-action=agreement]")
+    page.wait_for_url(re.compile(r".*/vademecum/agreements/new/\d+/$"))
+    selected = page.locator("#id_version option:checked").inner_text()
+    assert "v2" in selected  # the guide's answer, on the version just published
+    page.fill("#id_city__signatory", "dott.ssa Laura Bianchi")
+    page.click("#agreement-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/vademecum/agreements/[\w-]+/$"))
+    page.locator("#agreement-status[data-status=ready]").wait_for(timeout=60_000)
+    agreement = Agreement.objects.get()
+    assert agreement.version == version
+    assert agreement.sha256 and agreement.pdf
+    assert page.console_errors == []
