@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # The interim overview of offers, matches and needs (matching app) stands in for these
 # until they are built.
 DASHBOARD_URL_NAMES = ("monitoring:dashboard", "matching:overview")
-VADEMECUM_URL_NAMES = ("vademecum:index", "matching:overview")
+VADEMECUM_URL_NAMES = ("vademecum:workspace", "matching:overview")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def places_for(user: AbstractBaseUser | AnonymousUser) -> list[Place]:
     if roles.has_role(user, roles.CABINET):
         wanted.append(("overview", _("Overview"), _first_url(*DASHBOARD_URL_NAMES)))
     if roles.has_role(user, roles.LEGAL):
-        wanted.append(("overview", _("Overview"), _first_url(*VADEMECUM_URL_NAMES)))
+        wanted.append(("vademecum", _("Vademecum"), _first_url(*VADEMECUM_URL_NAMES)))
     if superuser:
         wanted.append(("overview", _("Overview"), _first_url(*DASHBOARD_URL_NAMES)))
     if roles.is_city_staff(user):

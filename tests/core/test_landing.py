@@ -19,6 +19,7 @@ QUEUE = "/admin/matching/match/"
 TEAM = "/team/"
 WORKSPACE = "/workspace/"
 OVERVIEW = "/overview/"
+VADEMECUM = "/vademecum/workspace/"
 MY_AREA = "/my/"
 PASSWORD = "correct-horse-battery"  # UserFactory's
 
@@ -56,7 +57,7 @@ def sign_in(client, user) -> str:
         (roles.TEAM_LEAD, TEAM),
         (roles.DEPARTMENT, WORKSPACE),
         (roles.CABINET, OVERVIEW),
-        (roles.LEGAL, OVERVIEW),
+        (roles.LEGAL, VADEMECUM),
         (roles.STAKEHOLDER, MY_AREA),
     ],
 )
@@ -92,7 +93,7 @@ def test_the_home_page_sign_in_link_does_not_send_back_home(client):
         (roles.TEAM_LEAD, [TEAM, QUEUE, "/admin/"]),
         (roles.DEPARTMENT, [WORKSPACE, "/admin/"]),
         (roles.CABINET, [OVERVIEW, "/admin/"]),
-        (roles.LEGAL, [OVERVIEW, "/admin/"]),
+        (roles.LEGAL, [VADEMECUM, "/admin/"]),
         (roles.STAKEHOLDER, [MY_AREA]),
     ],
 )

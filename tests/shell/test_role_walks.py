@@ -131,9 +131,8 @@ def test_department_user_lands_on_the_workspace_and_starts_a_need(live_server, p
     assert page.console_errors == []
 
 
-@pytest.mark.parametrize("role", [roles.CABINET, roles.LEGAL])
-def test_cabinet_and_legal_land_on_the_overview_and_read_it(live_server, page, role):
-    user = UserFactory(role=role)
+def test_cabinet_lands_on_the_overview_and_reads_it(live_server, page):
+    user = UserFactory(role=roles.CABINET)
     make_match(manager=None, stage=Stage.PROPOSED)
     secret = ready(user)
 
@@ -143,6 +142,18 @@ def test_cabinet_and_legal_land_on_the_overview_and_read_it(live_server, page, r
     assert header_places(page) == ["overview", "admin"]
     expect(page.locator("#cp-unassigned-count")).to_have_text("1")
     expect(page.locator("section[aria-labelledby=cp-matches]")).to_contain_text("Proposto")
+    assert page.console_errors == []
+
+
+def test_legal_lands_on_the_vademecum_workspace(live_server, page):
+    user = UserFactory(role=roles.LEGAL)
+    secret = ready(user)
+
+    sign_in(page, live_server.url, user, secret)
+
+    page.wait_for_url(f"{live_server.url}/vademecum/workspace/")
+    assert header_places(page) == ["vademecum", "admin"]
+    expect(page.get_by_role("heading", level=1)).to_have_text("Area di lavoro dell'ufficio legale")
     assert page.console_errors == []
 
 
