@@ -1,0 +1,231 @@
+"""Business verbs of monitoring: one function per action, in a transaction, audited."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from contactpoint.audit import log_action
+from contactpoint.context_processors import absolute_url
+from matching.lifecycle import MatchError
+from matching.models import Match, Stage
+
+from .models import (
+    Collaboration,
+    ImpactOutput,
+    ImpactReminder,
+    OutputKind,
+    VerificationLevel,
+    hash_token,
+    new_confirmation_token,
+)
+
+
+class ConfirmationLinkInvalid(Exception):
+    """The beneficiary's link is unknown, already used or the record is gone."""
+
+
+def open_collaboration(*, match: Match, actor: Any) -> Collaboration:
+    """Create the impact record of a match entering "in delivery" (once; re-entry keeps it).
+
+    The need's department is involved from the start; expected outputs start from the
+    match's quantity when the need counts devices or beneficiaries.
+    """
+    collaboration, created = Collaboration.objects.get_or_create(match=match)
+    if created:
+        collaboration.departments.add(match.need.department_id)
+        log_action(
+            actor=actor,
+            action="monitoring.collaboration.opened",
+            obj=collaboration,
+            payload={"match": match.pk},
+        )
+    return collaboration
+
+
+def check_completion(*, match: Match) -> None:
+    """Refuse completing a match whose collaboration has no impact evaluation."""
+    collaboration = Collaboration.objects.filter(match=match).first()
+    if collaboration is None or not collaboration.is_evaluated:
+        raise MatchError(
+            _(
+                "A collaboration cannot be completed without an impact evaluation: record the "
+                "outputs and the evaluation first."
+            ),
+            field="to_stage",
+        )
+
+
+def mark_completed(*, match: Match) -> None:
+    Collaboration.objects.filter(match=match, completed_at__isnull=True).update(
+        completed_at=timezone.now()
+    )
+
+
+def record_outputs(
+    *,
+    collaboration: Collaboration,
+    values: dict[str, tuple[Decimal | None, Decimal | None]],
+    actor: Any,
+) -> None:
+    """Set expected and actual values per output kind (``{kind: (expected, actual)}``)."""
+    unknown = set(values) - set(OutputKind.values)
+    if unknown:
+        raise ValueError(f"unknown output kinds: {sorted(unknown)}")
+    with transaction.atomic():
+        for kind, (expected, actual) in values.items():
+            for value in (expected, actual):
+                if value is not None and value < 0:
+                    raise MatchError(_("Values cannot be negative."), field=kind)
+            ImpactOutput.objects.update_or_create(
+                collaboration=collaboration,
+                kind=kind,
+                defaults={"expected": expected, "actual": actual},
+            )
+        log_action(
+            actor=actor,
+            action="monitoring.collaboration.outputs_recorded",
+            obj=collaboration,
+            payload={
+                k: [str(v) if v is not None else None for v in pair] for k, pair in values.items()
+            },
+        )
+
+
+def record_evaluation(
+    *, collaboration: Collaboration, evaluation: str, method_and_limits: str, actor: Any
+) -> Collaboration:
+    """Write the impact evaluation that allows the match to be completed."""
+    evaluation = (evaluation or "").strip()
+    if not evaluation:
+        raise MatchError(_("Write the evaluation."), field="evaluation")
+    with transaction.atomic():
+        collaboration = Collaboration.objects.select_for_update().get(pk=collaboration.pk)
+        collaboration.evaluation = evaluation
+        collaboration.method_and_limits = (method_and_limits or "").strip()
+        collaboration.evaluated_at = timezone.now()
+        collaboration.save(update_fields=["evaluation", "method_and_limits", "evaluated_at"])
+        log_action(actor=actor, action="monitoring.collaboration.evaluated", obj=collaboration)
+    return collaboration
+
+
+def request_beneficiary_confirmation(
+    *, collaboration: Collaboration, email: str, actor: Any
+) -> str:
+    """Issue a new private link for the beneficiary; returns the token (shown once, e-mailed).
+
+    Only its hash is stored, and a new request replaces any earlier link.
+    """
+    token = new_confirmation_token()
+    with transaction.atomic():
+        Collaboration.objects.filter(pk=collaboration.pk).update(
+            confirmation_token_hash=hash_token(token), confirmation_sent_to=email
+        )
+        log_action(
+            actor=actor,
+            action="monitoring.collaboration.confirmation_requested",
+            obj=collaboration,
+            payload={"email": email},
+        )
+    return token
+
+
+def confirm_delivery(*, token: str, confirmed_by: str) -> Collaboration:
+    """The beneficiary confirms through the private link; the link works exactly once.
+
+    The conditional UPDATE is the claim: two clicks at the same moment confirm once.
+    """
+    confirmed_by = (confirmed_by or "").strip()[:200]
+    if not token or not confirmed_by:
+        raise ConfirmationLinkInvalid
+    with transaction.atomic():
+        pk = (
+            Collaboration.objects.filter(
+                confirmation_token_hash=hash_token(token), confirmed_at__isnull=True
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if pk is None:
+            raise ConfirmationLinkInvalid
+        updated = Collaboration.objects.filter(
+            pk=pk, confirmation_token_hash=hash_token(token), confirmed_at__isnull=True
+        ).update(
+            confirmed_at=timezone.now(),
+            confirmed_by=confirmed_by,
+            confirmation_token_hash="",
+            verification_level=VerificationLevel.BENEFICIARY,
+        )
+        if updated != 1:
+            raise ConfirmationLinkInvalid
+        collaboration = Collaboration.objects.get(pk=pk)
+        log_action(
+            actor=None,
+            action="monitoring.collaboration.confirmed",
+            obj=collaboration,
+            payload={"by": confirmed_by},
+        )
+    return collaboration
+
+
+def on_before_transition(*, match: Match, to_stage: str, **kwargs: Any) -> None:
+    if to_stage == Stage.COMPLETED:
+        check_completion(match=match)
+
+
+def on_stage_changed(*, match: Match, to_stage: str, actor: Any, **kwargs: Any) -> None:
+    if to_stage == Stage.IN_DELIVERY:
+        open_collaboration(match=match, actor=actor)
+    elif to_stage == Stage.COMPLETED:
+        mark_completed(match=match)
+
+
+def send_missing_impact_reminders(*, today: date | None = None) -> int:
+    """E-mail each account manager, at most once a week, the collaborations of their matches
+    that still lack actual outputs or an evaluation. Returns the reminders sent.
+
+    The reminder row is created before the e-mail in the same transaction: a second run the
+    same week hits the unique constraint and sends nothing.
+    """
+    today = today or timezone.localdate()
+    week = today - timedelta(days=today.weekday())
+    pending = (
+        Collaboration.objects.missing_impact_data()
+        .filter(completed_at__isnull=True, match__manager__isnull=False)
+        .values_list("match__manager", "pk")
+        .order_by("match__manager", "pk")
+    )
+    by_manager: dict[int, list[int]] = {}
+    for manager_id, pk in pending:
+        by_manager.setdefault(manager_id, []).append(pk)
+    users = get_user_model().objects.in_bulk(list(by_manager))
+    sent = 0
+    for manager_id, ids in by_manager.items():
+        user = users[manager_id]
+        if not user.is_active or not user.email:
+            continue
+        try:
+            with transaction.atomic():
+                ImpactReminder.objects.create(manager=user, week=week, collaboration_ids=ids)
+                with translation.override("it"):
+                    subject = gettext("Collaborations waiting for impact data")
+                    body = gettext(
+                        "%(count)s collaborations of your matches still lack actual outputs "
+                        "or an impact evaluation: %(link)s"
+                    ) % {
+                        "count": len(ids),
+                        "link": absolute_url("/admin/monitoring/collaboration/"),
+                    }
+                EmailMessage(subject=subject, body=body, to=[user.email]).send()
+        except IntegrityError:
+            continue
+        sent += 1
+    return sent
