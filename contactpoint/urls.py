@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("needs.urls")),
     path("", include("stakeholders.urls")),
     path("", include("matching.urls")),
+    path("", include("monitoring.urls")),
 ]

@@ -7,11 +7,17 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from contactpoint import roles
         from matching import signals
         from matching.models import Match
 
         from . import services, tasks  # noqa: F401
+
+        # The plan's indicators are reference data: present after every migrate and flush
+        # (missing ones are added, edited ones are left alone).
+        post_migrate.connect(ensure_indicators, sender=self, dispatch_uid="monitoring.indicators")
 
         # Completion needs an evaluation; "in delivery" opens the impact record.
         signals.before_transition.connect(
@@ -56,3 +62,10 @@ class MonitoringConfig(AppConfig):
         )
         roles.grant(roles.LEGAL, *read)
         roles.grant(roles.DEPARTMENT, "monitoring.view_indicator")
+
+
+def ensure_indicators(*, apps=None, **kwargs) -> None:
+    from .indicators import load
+    from .models import Indicator
+
+    load(Indicator)

@@ -229,3 +229,12 @@ def send_missing_impact_reminders(*, today: date | None = None) -> int:
             continue
         sent += 1
     return sent
+
+
+def confirmation_link_is_valid(token: str) -> bool:
+    return (
+        bool(token)
+        and Collaboration.objects.filter(
+            confirmation_token_hash=hash_token(token), confirmed_at__isnull=True
+        ).exists()
+    )

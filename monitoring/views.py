@@ -1,0 +1,166 @@
+"""The KPI dashboard (/dashboard/), its exports, and the beneficiary's confirmation link.
+
+Views parse the filters, check who may read, call ``kpis.dashboard`` and render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import access, exports, kpis, maps, services
+from .forms import ConfirmDeliveryForm, DashboardFilterForm
+
+
+def dashboard_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in for visitors; a 403 page in the site's look for users who may not read it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access.can_read_dashboard(request.user):
+            return render(request, "monitoring/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _board(request: HttpRequest) -> tuple[DashboardFilterForm, kpis.Dashboard]:
+    """The filters from the query string (invalid ones are shown and ignored) and the data."""
+    data = request.GET.copy()
+    data.setdefault("year", str(timezone.localdate().year))
+    form = DashboardFilterForm(data)
+    if form.is_valid():
+        area, municipio = form.cleaned_data["area"], form.cleaned_data["municipio"]
+        filters = kpis.Filters(
+            year=form.cleaned_data["year"],
+            area_id=area.pk if area else None,
+            municipio_id=municipio.pk if municipio else None,
+        )
+    else:
+        filters = kpis.Filters(year=timezone.localdate().year)
+    return form, kpis.dashboard(filters)
+
+
+def _context(form: DashboardFilterForm, board: kpis.Dashboard) -> dict[str, Any]:
+    funnel_labels = {
+        "offers": _("Offers"),
+        "matched": _("Matched"),
+        "contacted": _("Contacted"),
+        "agreed": _("Agreed"),
+        "delivered": _("In delivery"),
+        "completed": _("Completed"),
+    }
+    funnel = [(funnel_labels[step], count) for step, count in board.funnel]
+    trend = board.trend
+    charts = {
+        "funnel": {
+            "type": "bar",
+            "labels": [label for label, _count in funnel],
+            "datasets": [{"label": _("Offers"), "data": [count for _label, count in funnel]}],
+        },
+        "trend": {
+            "type": "line",
+            "labels": [row["year"] for row in trend],
+            "datasets": [
+                {"label": _("Offers"), "data": [row["offers"] for row in trend]},
+                {"label": _("Collaborations started"), "data": [row["started"] for row in trend]},
+                {
+                    "label": _("Collaborations completed"),
+                    "data": [row["completed"] for row in trend],
+                },
+            ],
+        },
+        "areas": {
+            "type": "bar",
+            "stacked": True,
+            "labels": [row["label"] for row in board.by_area],
+            "datasets": [
+                {"label": _("Covered"), "data": [row["covered"] for row in board.by_area]},
+                {"label": _("Open"), "data": [row["open"] for row in board.by_area]},
+            ],
+        },
+    }
+    filters = form.cleaned_data if form.is_valid() else {}
+    query = "&".join(
+        f"{key}={value}"
+        for key, value in (
+            ("year", board.filters.year),
+            ("area", board.filters.area_id or ""),
+            ("municipio", board.filters.municipio_id or ""),
+        )
+        if value
+    )
+    return {
+        "form": form,
+        "board": board,
+        "filters": filters,
+        "kpis": list(board.kpis.values()),
+        "funnel": funnel,
+        "charts": charts,
+        "dots": maps.nil_dots(board.by_nil, municipio_id=board.filters.municipio_id),
+        "map_width": maps.WIDTH,
+        "map_height": maps.HEIGHT,
+        "query": query,
+    }
+
+
+@require_GET
+@never_cache
+@dashboard_reader_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, board = _board(request)
+    return render(request, "monitoring/dashboard.html", _context(form, board))
+
+
+@require_GET
+@never_cache
+@dashboard_reader_required
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    _form, board = _board(request)
+    response = HttpResponse(
+        "\ufeff" + exports.dashboard_csv(board), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="kpi-{board.filters.year}.csv"'
+    return response
+
+
+@require_GET
+@never_cache
+@dashboard_reader_required
+def dashboard_pdf(request: HttpRequest) -> HttpResponse:
+    form, board = _board(request)
+    pdf = exports.dashboard_pdf(board, _context(form, board))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="kpi-{board.filters.year}.pdf"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def confirm_delivery(request: HttpRequest, token: str) -> HttpResponse:
+    """The beneficiary (school, service) confirms delivery through a private single-use link.
+
+    Unknown, used or replaced links all get the same answer, so the page tells nothing about
+    which links exist.
+    """
+    form = ConfirmDeliveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_delivery(token=token, confirmed_by=form.cleaned_data["confirmed_by"])
+        except services.ConfirmationLinkInvalid:
+            return render(request, "monitoring/confirm_invalid.html", status=404)
+        return render(request, "monitoring/confirm_done.html")
+    if not services.confirmation_link_is_valid(token):
+        return render(request, "monitoring/confirm_invalid.html", status=404)
+    return render(request, "monitoring/confirm_delivery.html", {"form": form})
