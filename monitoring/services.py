@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from matching.models import Match, Stage
 
 from .models import (
     Collaboration,
+    Evidence,
     ImpactOutput,
     ImpactReminder,
     OutputKind,
@@ -238,3 +240,45 @@ def confirmation_link_is_valid(token: str) -> bool:
             confirmation_token_hash=hash_token(token), confirmed_at__isnull=True
         ).exists()
     )
+
+
+def save_impact_record(*, collaboration: Collaboration, changed: list[str], actor: Any) -> None:
+    """Save an impact record edited in the admin; a written evaluation dates itself."""
+    with transaction.atomic():
+        if "evaluation" in changed:
+            collaboration.evaluated_at = (
+                timezone.now() if collaboration.evaluation.strip() else None
+            )
+        collaboration.save()
+        log_action(
+            actor=actor,
+            action="monitoring.collaboration.changed",
+            obj=collaboration,
+            payload={"fields": sorted(changed)},
+        )
+
+
+def save_impact_rows(*, collaboration: Collaboration, formset: Any, actor: Any) -> None:
+    """Save outputs, outcomes or evidence of a record; evidence files get their SHA-256."""
+    with transaction.atomic():
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            row.delete()
+        for row in rows:
+            if isinstance(row, Evidence) and row.file and not row.sha256:
+                digest = hashlib.sha256()
+                for chunk in row.file.chunks():
+                    digest.update(chunk)
+                row.sha256 = digest.hexdigest()
+            row.save()
+        formset.save_m2m()
+        if rows or formset.deleted_objects:
+            log_action(
+                actor=actor,
+                action=f"monitoring.collaboration.{formset.model._meta.model_name}_changed",
+                obj=collaboration,
+                payload={
+                    "saved": [row.pk for row in rows],
+                    "deleted": len(formset.deleted_objects),
+                },
+            )
