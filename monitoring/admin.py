@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import (
@@ -19,6 +20,9 @@ from .models import (
     ImpactOutcome,
     ImpactOutput,
     Indicator,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyQuestion,
     TrainingAttendance,
     TrainingSession,
 )
@@ -158,3 +162,72 @@ class TrainingSessionAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     search_fields = ["title", "trainer"]
     inlines = [TrainingAttendanceInline]
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 1
+    fields = [
+        "order",
+        "audience",
+        "kind",
+        "text",
+        "text_en",
+        "choices",
+        "required",
+        "proposes_topics",
+    ]
+
+
+@admin.register(SurveyCampaign)
+class SurveyCampaignAdmin(admin.ModelAdmin):
+    """The legal office prepares the campaign and sets it to "scheduled"; a daily job opens
+    it on its date and sends the invitations."""
+
+    list_display = ["year", "title", "opens_on", "closes_on", "status", "invited", "answered"]
+    list_filter = ["status"]
+    readonly_fields = ["opened_at", "closed_at"]
+    inlines = [SurveyQuestionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SurveyCampaign]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                invited_count=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
+                answered_count=Count(
+                    "invitations", filter=Q(invitations__responded_at__isnull=False)
+                ),
+            )
+        )
+
+    @admin.display(description=_("invited"))
+    def invited(self, obj: Any) -> int:
+        return obj.invited_count
+
+    @admin.display(description=_("answered"))
+    def answered(self, obj: Any) -> int:
+        return obj.answered_count
+
+
+@admin.register(SurveyInvitation)
+class SurveyInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "campaign", "audience", "sent_at", "reminders_sent", "responded_at"]
+    list_filter = ["campaign", "audience", ("responded_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "name"]
+    fields = ("campaign", "audience", "email", "name", "sent_at", "reminders_sent", "responded_at")
+    readonly_fields = (
+        "campaign",
+        "audience",
+        "email",
+        "name",
+        "sent_at",
+        "reminders_sent",
+        "responded_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -61,6 +61,17 @@ class MonitoringConfig(AppConfig):
             ),
         )
         roles.grant(roles.LEGAL, *read)
+        # The legal office manages the annual survey campaigns and reads the answers.
+        roles.grant(
+            roles.LEGAL,
+            *(
+                f"monitoring.{verb}_{model}"
+                for model in ("surveycampaign", "surveyquestion")
+                for verb in ("view", "add", "change", "delete")
+            ),
+            "monitoring.view_surveyinvitation",
+            "monitoring.view_surveyanswer",
+        )
         roles.grant(roles.DEPARTMENT, "monitoring.view_indicator")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,3 +40,29 @@ class ConfirmDeliveryForm(forms.Form):
         max_length=200,
         help_text=_("e.g. Maria Rossi, head teacher"),
     )
+
+
+def survey_form_class(questions: list[Any]) -> type[forms.Form]:
+    """A form with one field per question (named ``q<id>``); rules are checked by
+    ``surveys.clean_answers``, so the form only draws the fields."""
+    fields: dict[str, forms.Field] = {}
+    for question in questions:
+        name = f"q{question.pk}"
+        label = question.display_text
+        if question.kind == "choice":
+            fields[name] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", "---------"), *[(c, c) for c in question.choices]],
+            )
+        elif question.kind == "scale":
+            fields[name] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", "---------"), *[(str(i), str(i)) for i in range(1, 6)]],
+            )
+        else:
+            fields[name] = forms.CharField(
+                label=label, required=False, max_length=3000, widget=forms.Textarea({"rows": 3})
+            )
+    return type("SurveyForm", (forms.Form,), fields)

@@ -195,6 +195,15 @@ PLAN_INDICATORS: list[dict[str, Any]] = [
         "source": "Needs catalogue",
     },
     {
+        "code": "survey_response_rate",
+        "name": "Tasso di risposta all'indagine annuale",
+        "name_en": "Annual survey response rate",
+        "definition": "Share of the people invited to the year's survey who answered.",
+        "unit": "%",
+        "level": "programme",
+        "source": "Annual survey",
+    },
+    {
         "code": "impact_beneficiaries",
         "name": "Beneficiari raggiunti",
         "name_en": "Beneficiaries reached",

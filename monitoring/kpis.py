@@ -25,12 +25,14 @@ from matching.models import Stage
 from needs.models import Department, Need
 from stakeholders.models import Consent, Organisation
 
+from . import surveys
 from .models import (
     Collaboration,
     EngagementMethod,
     ImpactOutput,
     Indicator,
     OutputKind,
+    SurveyInvitation,
     TrainingAttendance,
 )
 
@@ -105,6 +107,7 @@ class Dashboard:
     by_municipio: list[dict[str, Any]]
     by_nil: list[dict[str, Any]]
     by_method: list[dict[str, Any]]
+    survey_topics: list[dict[str, Any]]
     generated_at: datetime = field(default_factory=timezone.now)
 
 
@@ -304,9 +307,18 @@ def need_values(filters: Filters, *, current: bool) -> dict[str, Decimal | None]
     }
 
 
+def survey_values(filters: Filters) -> dict[str, Decimal | None]:
+    """Response rate of the year's survey campaign (answered / invited)."""
+    row = SurveyInvitation.objects.filter(
+        campaign__year=filters.year, sent_at__isnull=False
+    ).aggregate(sent=Count("pk"), answered=Count("pk", filter=Q(responded_at__isnull=False)))
+    return {"survey_response_rate": _share(row["answered"], row["sent"])}
+
+
 def values_for(filters: Filters, *, current: bool = True) -> dict[str, Decimal | None]:
-    """Every KPI value for one year: seven queries."""
+    """Every KPI value for one year: eight queries."""
     return {
+        **survey_values(filters),
         **training_values(filters),
         **collaboration_values(filters),
         **impact_values(filters),
@@ -444,4 +456,5 @@ def dashboard(filters: Filters) -> Dashboard:
         ),
         by_nil=needs_by(filters, "neighbourhood_id", "neighbourhood__name"),
         by_method=by_method(filters),
+        survey_topics=surveys.candidate_topics(year=filters.year),
     )

@@ -382,3 +382,136 @@ class ImpactReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.manager} {self.week}"
+
+
+class Audience(models.TextChoices):
+    STAFF = "staff", _("Municipality staff")
+    STAKEHOLDERS = "stakeholders", _("Stakeholders")
+
+
+class SurveyCampaign(models.Model):
+    """The annual survey: opened by a job on ``opens_on``, reminders weekly until it closes."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    reminder_every_days = models.PositiveSmallIntegerField(
+        _("reminder every (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey campaign")
+        verbose_name_plural = _("survey campaigns")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gt=models.F("opens_on")), name="survey_closes_after_opening"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    """One question, for staff, stakeholders or both; a topic question feeds the focus group."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Free text")
+        CHOICE = "choice", _("One choice")
+        SCALE = "scale", _("Scale 1-5")
+
+    campaign = models.ForeignKey(SurveyCampaign, on_delete=models.CASCADE, related_name="questions")
+    audience = models.CharField(
+        _("for"),
+        max_length=12,
+        choices=Audience.choices,
+        blank=True,
+        default="",
+        help_text=_("Empty: everyone."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    text = models.CharField(_("question"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300, blank=True, default="")
+    choices = models.JSONField(
+        _("choices"), default=list, blank=True, help_text=_("For one-choice questions.")
+    )
+    proposes_topics = models.BooleanField(
+        _("answers are topics for the focus group"), default=False
+    )
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.display_text
+
+    @property
+    def display_text(self) -> str:
+        if (get_language() or "it").startswith("en") and self.text_en:
+            return self.text_en
+        return self.text
+
+
+class SurveyInvitation(models.Model):
+    """One invited person. The private link is an HMAC of id and ``nonce`` (so a reminder can
+    repeat it); only its hash is stored for the look-up."""
+
+    campaign = models.ForeignKey(
+        SurveyCampaign, on_delete=models.CASCADE, related_name="invitations"
+    )
+    audience = models.CharField(max_length=12, choices=Audience.choices)
+    email = models.EmailField(_("e-mail"))
+    name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    language = models.CharField(max_length=5, default="it")
+    nonce = models.CharField(max_length=64, default=new_confirmation_token)
+    token_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    last_reminder_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "email"], name="survey_invited_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.year} {self.email}"
+
+
+class SurveyAnswer(models.Model):
+    invitation = models.ForeignKey(
+        SurveyInvitation, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="answers")
+    value = models.TextField(_("answer"), max_length=3000)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "question"], name="survey_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.value[:60]

@@ -9,3 +9,28 @@ def remind_missing_impact_data() -> int:
     from . import services
 
     return services.send_missing_impact_reminders()
+
+
+@shared_task(name="monitoring.open_due_surveys", time_limit=600, soft_time_limit=550)
+def open_due_surveys() -> list[int]:
+    """Daily: open the survey campaigns whose date has come (invitations are queued), close
+    those past their end."""
+    from . import surveys
+
+    return surveys.open_due_campaigns()
+
+
+@shared_task(name="monitoring.send_survey_invitations", time_limit=900, soft_time_limit=850)
+def send_survey_invitations(campaign_id: int) -> int:
+    """One batch of invitations of an open campaign (nothing when all are sent)."""
+    from . import surveys
+
+    return surveys.send_invitation_batch(campaign_id=campaign_id)
+
+
+@shared_task(name="monitoring.send_survey_reminders", time_limit=1800, soft_time_limit=1700)
+def send_survey_reminders() -> int:
+    """Daily: remind non-respondents whose last message is a week old (per campaign)."""
+    from . import surveys
+
+    return surveys.send_reminders()

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import access, exports, kpis, maps, services
-from .forms import ConfirmDeliveryForm, DashboardFilterForm
+from . import access, exports, kpis, maps, services, surveys
+from .forms import ConfirmDeliveryForm, DashboardFilterForm, survey_form_class
 
 
 def dashboard_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -164,3 +165,33 @@ def confirm_delivery(request: HttpRequest, token: str) -> HttpResponse:
     if not services.confirmation_link_is_valid(token):
         return render(request, "monitoring/confirm_invalid.html", status=404)
     return render(request, "monitoring/confirm_delivery.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def survey_response(request: HttpRequest, token: str) -> HttpResponse:
+    """The annual survey through a private single-use link; unknown, used and closed links
+    all get the same 404 page."""
+    try:
+        invitation = surveys.invitation_for_token(token)
+    except surveys.SurveyLinkInvalid:
+        return render(request, "monitoring/survey_invalid.html", status=404)
+    questions = surveys.questions_for(invitation)
+    form = survey_form_class(questions)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            surveys.submit_response(token=token, raw=form.cleaned_data)
+        except surveys.SurveyLinkInvalid:
+            return render(request, "monitoring/survey_invalid.html", status=404)
+        except ValidationError as errors:
+            for field, messages in errors.message_dict.items():
+                for message in messages:
+                    form.add_error(field, message)
+        else:
+            return render(request, "monitoring/survey_thanks.html")
+    return render(
+        request,
+        "monitoring/survey_form.html",
+        {"form": form, "campaign": invitation.campaign},
+        status=400 if form.errors else 200,
+    )

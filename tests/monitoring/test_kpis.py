@@ -193,6 +193,7 @@ def test_dashboard_runs_the_same_number_of_queries_whatever_the_data():
         collaboration(match=match, started=timezone.now(), departments=[match.need.department])
     with CaptureQueriesContext(connection) as full:
         kpis.dashboard(kpis.Filters(year=year))
-    # 7 per year (training x2, collaborations, impact, registry, funnel, needs) for this year
-    # and the last, the indicator registry, the trend, 3 coverage breakdowns, the methods.
-    assert len(empty.captured_queries) == len(full.captured_queries) == 20
+    # 8 per year (survey, training x2, collaborations, impact, registry, funnel, needs) for
+    # this year and the last, the indicator registry, the trend, 3 coverage breakdowns, the
+    # methods and the survey topics.
+    assert len(empty.captured_queries) == len(full.captured_queries) == 23
