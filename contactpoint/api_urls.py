@@ -20,4 +20,9 @@ from stakeholders.api_organisations import OrganisationViewSet  # noqa: E402
 
 router.register("organisations", OrganisationViewSet, basename="organisation")
 
+from monitoring.api import ImpactRecordViewSet, KpiViewSet  # noqa: E402
+
+router.register("kpis", KpiViewSet, basename="kpi")
+router.register("impact-records", ImpactRecordViewSet, basename="impact-record")
+
 urlpatterns = router.urls

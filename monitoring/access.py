@@ -24,3 +24,18 @@ def can_read_dashboard(user: AbstractBaseUser | AnonymousUser) -> bool:
         roles.LEGAL,
         roles.DEPARTMENT,
     )
+
+
+def can_read_statements(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Account managers and team leads prepare statements for their organisations."""
+    if not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or roles.has_role(
+        user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD
+    )
+
+
+def can_sign_off_statements(user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or roles.has_role(user, roles.TEAM_LEAD)

@@ -515,3 +515,28 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.value[:60]
+
+
+class CompanyStatement(models.Model):
+    """The city's sign-off of an organisation's yearly statement; the annex's SHA-256 ties
+    the signed PDF to the exact figures of its CSV/JSON annex."""
+
+    organisation = models.ForeignKey(
+        "stakeholders.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(_("signed off"), default=timezone.now)
+    annex_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("company statement")
+        verbose_name_plural = _("company statements")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="statement_once_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.year}"

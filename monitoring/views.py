@@ -9,17 +9,22 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import access, exports, kpis, maps, services, surveys
-from .forms import ConfirmDeliveryForm, DashboardFilterForm, survey_form_class
+from stakeholders.models import Organisation
+
+from . import access, exports, kpis, maps, services, statements, surveys
+from .forms import FIRST_YEAR, ConfirmDeliveryForm, DashboardFilterForm, survey_form_class
 
 
 def dashboard_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -195,3 +200,101 @@ def survey_response(request: HttpRequest, token: str) -> HttpResponse:
         {"form": form, "campaign": invitation.campaign},
         status=400 if form.errors else 200,
     )
+
+
+# --- Company statement, annual report, showcase ---------------------------------------------
+
+
+def statement_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access.can_read_statements(request.user):
+            return render(request, "monitoring/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _statement(pk: int, year: int) -> statements.Statement:
+    if not FIRST_YEAR <= year <= timezone.localdate().year:
+        raise Http404
+    organisation = get_object_or_404(Organisation.objects.active(), pk=pk)
+    return statements.build_statement(organisation=organisation, year=year)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@statement_reader_required
+def statement_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    statement = _statement(pk, year)
+    if request.method == "POST":
+        if not access.can_sign_off_statements(request.user):
+            return render(request, "monitoring/forbidden.html", status=403)
+        try:
+            statements.sign_off(organisation=statement.organisation, year=year, actor=request.user)
+        except statements.StatementError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The statement is signed off."))
+        return redirect("monitoring:statement", pk=pk, year=year)
+    return render(
+        request,
+        "monitoring/company_statement.html",
+        {
+            "statement": statement,
+            "data": statement.data,
+            "can_sign_off": access.can_sign_off_statements(request.user),
+        },
+    )
+
+
+@require_GET
+@never_cache
+@statement_reader_required
+def statement_file(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
+    if fmt not in ("pdf", "csv", "json"):
+        raise Http404
+    statement = _statement(pk, year)
+    name = f"statement-{pk}-{year}.{fmt}"
+    if fmt == "pdf":
+        response = HttpResponse(statements.statement_pdf(statement), content_type="application/pdf")
+    elif fmt == "csv":
+        response = HttpResponse(
+            "\ufeff" + statements.statement_csv(statement), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(statement.annex_json, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+@never_cache
+@dashboard_reader_required
+def annual_report_pdf(request: HttpRequest) -> HttpResponse:
+    """The PDF for the annual public event: the year's completed collaborations, the
+    organisations thanked (only those who allow it), KPIs against targets, priorities."""
+    form, board = _board(request)
+    year = board.filters.year
+    context = {
+        **_context(form, board),
+        "collaborations": statements.showcase(year=year),
+        "acknowledged": statements.acknowledged(year=year),
+        "priorities": sorted(board.by_area, key=lambda row: -row["open"])[:5],
+        "next_year": year + 1,
+    }
+    from weasyprint import HTML
+
+    pdf = HTML(string=render_to_string("monitoring/annual_report_pdf.html", context)).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="annual-report-{year}.pdf"'
+    return response
+
+
+@require_GET
+def showcase(request: HttpRequest) -> HttpResponse:
+    """Public: completed collaborations, naming only organisations that allow it."""
+    page = Paginator(statements.showcase(), 24).get_page(request.GET.get("page"))
+    return render(request, "monitoring/showcase.html", {"page": page})
