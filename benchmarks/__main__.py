@@ -5,7 +5,7 @@ import sys
 
 import django
 
-BENCHMARKS: list[str] = ["benchmarks.matching.run"]
+BENCHMARKS: list[str] = ["benchmarks.matching.run", "benchmarks.monitoring.run"]
 
 
 def main() -> int:

@@ -292,14 +292,17 @@ def need_values(filters: Filters, *, current: bool) -> dict[str, Decimal | None]
     start, end = filters.bounds()
     covered = Q(status=Need.Status.COVERED) | Q(quantity_open__lt=F("quantity"))
     stale = Need.objects.published().stale().filter(_need_filter(filters)).values("pk")
+    in_year = Q(created_at__gte=start, created_at__lt=end)
+    aggregates: dict[str, Any] = {
+        "total": Count("pk", filter=in_year),
+        "covered": Count("pk", filter=in_year & covered),
+    }
+    if current:  # stale is a state of today: not computed for past years
+        aggregates["stale"] = Count("pk", filter=Q(pk__in=stale))
     row = (
         Need.objects.exclude(status=Need.Status.DRAFT)
         .filter(_need_filter(filters))
-        .aggregate(
-            total=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
-            covered=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end) & covered),
-            stale=Count("pk", filter=Q(pk__in=stale)),
-        )
+        .aggregate(**aggregates)
     )
     return {
         "needs_covered": _share(row["covered"], row["total"]),
