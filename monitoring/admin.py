@@ -105,7 +105,6 @@ class CollaborationAdmin(admin.ModelAdmin):
         "match",
         "started_at",
         "evaluated_at",
-        "confirmation_sent_to",
         "confirmed_at",
         "confirmed_by",
         "completed_at",
@@ -131,6 +130,12 @@ class CollaborationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Collaboration]:
         return super().get_queryset(request).select_related("match__offer", "match__need")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.confirmed_at is not None:
+            fields.append("confirmation_sent_to")  # confirmed: no new link
+        return fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # opened by the match entering "in delivery"

@@ -171,7 +171,18 @@ class Collaboration(models.Model):
     # Only the hash of the beneficiary's private link is stored: a leaked database does not
     # let anyone confirm a delivery.
     confirmation_token_hash = models.CharField(max_length=64, blank=True, default="")
-    confirmation_sent_to = models.EmailField(_("confirmation asked of"), blank=True, default="")
+    # The link is an HMAC of id and nonce, so the job that e-mails it can rebuild it.
+    confirmation_nonce = models.CharField(max_length=64, blank=True, default="")
+    confirmation_emailed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_to = models.EmailField(
+        _("confirmation asked of"),
+        blank=True,
+        default="",
+        help_text=_(
+            "The school's or service's e-mail: saving sends it a private link to confirm "
+            "the delivery."
+        ),
+    )
     confirmed_at = models.DateTimeField(_("confirmed by the beneficiary"), null=True, blank=True)
     confirmed_by = models.CharField(_("confirmed by"), max_length=200, blank=True, default="")
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)

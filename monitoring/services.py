@@ -11,9 +11,11 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint import outbox
 from contactpoint.audit import log_action
 from contactpoint.context_processors import absolute_url
 from matching.lifecycle import MatchError
@@ -119,17 +121,40 @@ def record_evaluation(
     return collaboration
 
 
+def confirmation_token(collaboration: Collaboration) -> str:
+    return salted_hmac(
+        "monitoring.confirmation",
+        f"{collaboration.pk}:{collaboration.confirmation_nonce}",
+        algorithm="sha256",
+    ).hexdigest()
+
+
 def request_beneficiary_confirmation(
     *, collaboration: Collaboration, email: str, actor: Any
 ) -> str:
-    """Issue a new private link for the beneficiary; returns the token (shown once, e-mailed).
-
-    Only its hash is stored, and a new request replaces any earlier link.
-    """
-    token = new_confirmation_token()
+    """Issue a new private link for the beneficiary and queue the e-mail that carries it;
+    returns the token. Only its hash is stored; a new request replaces any earlier link."""
+    email = (email or "").strip()
+    if not email:
+        raise MatchError(_("Give the beneficiary's e-mail address."), field="confirmation_sent_to")
     with transaction.atomic():
-        Collaboration.objects.filter(pk=collaboration.pk).update(
-            confirmation_token_hash=hash_token(token), confirmation_sent_to=email
+        collaboration = Collaboration.objects.select_for_update().get(pk=collaboration.pk)
+        if collaboration.confirmed_at is not None:
+            raise MatchError(
+                _("The beneficiary has already confirmed."), field="confirmation_sent_to"
+            )
+        collaboration.confirmation_nonce = new_confirmation_token()
+        token = confirmation_token(collaboration)
+        collaboration.confirmation_token_hash = hash_token(token)
+        collaboration.confirmation_sent_to = email
+        collaboration.confirmation_emailed_at = None
+        collaboration.save(
+            update_fields=[
+                "confirmation_nonce",
+                "confirmation_token_hash",
+                "confirmation_sent_to",
+                "confirmation_emailed_at",
+            ]
         )
         log_action(
             actor=actor,
@@ -137,7 +162,48 @@ def request_beneficiary_confirmation(
             obj=collaboration,
             payload={"email": email},
         )
+        outbox.enqueue(
+            "monitoring.send_confirmation_request",
+            collaboration.pk,
+            dedup_key=f"confirmation:{collaboration.pk}:{collaboration.confirmation_nonce[:20]}",
+        )
     return token
+
+
+def send_confirmation_request(*, collaboration_id: int) -> bool:
+    """E-mail the beneficiary their private link; once per link (False if gone or sent)."""
+    with transaction.atomic():
+        collaboration = (
+            Collaboration.objects.select_for_update(skip_locked=True)
+            .select_related("match__need", "match__offer__organisation")
+            .filter(
+                pk=collaboration_id,
+                confirmed_at__isnull=True,
+                confirmation_emailed_at__isnull=True,
+            )
+            .exclude(confirmation_token_hash="")
+            .first()
+        )
+        if collaboration is None:
+            return False
+        link = absolute_url(f"/impact/confirm/{confirmation_token(collaboration)}/")
+        with translation.override("it"):
+            subject = gettext("Please confirm the delivery: %(need)s") % {
+                "need": collaboration.match.need.title
+            }
+            body = gettext(
+                "The city and %(organisation)s have carried out a collaboration for you: "
+                "%(need)s.\n\nPlease confirm it was delivered through this private link "
+                "(it works once):\n%(link)s"
+            ) % {
+                "organisation": collaboration.match.offer.organisation.legal_name,
+                "need": collaboration.match.need.title,
+                "link": link,
+            }
+        EmailMessage(subject=subject, body=body, to=[collaboration.confirmation_sent_to]).send()
+        collaboration.confirmation_emailed_at = timezone.now()
+        collaboration.save(update_fields=["confirmation_emailed_at"])
+    return True
 
 
 def confirm_delivery(*, token: str, confirmed_by: str) -> Collaboration:
@@ -243,13 +309,20 @@ def confirmation_link_is_valid(token: str) -> bool:
 
 
 def save_impact_record(*, collaboration: Collaboration, changed: list[str], actor: Any) -> None:
-    """Save an impact record edited in the admin; a written evaluation dates itself."""
+    """Save an impact record edited in the admin; a written evaluation dates itself, and a
+    new beneficiary e-mail sends them a private link to confirm the delivery."""
     with transaction.atomic():
         if "evaluation" in changed:
             collaboration.evaluated_at = (
                 timezone.now() if collaboration.evaluation.strip() else None
             )
         collaboration.save()
+        if "confirmation_sent_to" in changed and collaboration.confirmation_sent_to:
+            request_beneficiary_confirmation(
+                collaboration=collaboration,
+                email=collaboration.confirmation_sent_to,
+                actor=actor,
+            )
         log_action(
             actor=actor,
             action="monitoring.collaboration.changed",

@@ -34,3 +34,11 @@ def send_survey_reminders() -> int:
     from . import surveys
 
     return surveys.send_reminders()
+
+
+@shared_task(name="monitoring.send_confirmation_request", time_limit=120, soft_time_limit=100)
+def send_confirmation_request(collaboration_id: int) -> bool:
+    """E-mail the beneficiary the private link to confirm a delivery (once per link)."""
+    from . import services
+
+    return services.send_confirmation_request(collaboration_id=collaboration_id)
