@@ -374,9 +374,15 @@ class TrainingAttendance(models.Model):
         return f"{self.name} ({self.department})"
 
 
-class ImpactReminder(models.Model):
-    """A weekly reminder to an account manager about missing impact data: once per week."""
+class WeeklyReminder(models.Model):
+    """A weekly reminder to a staff member (missing impact data, consents to renew): at most
+    one per kind, person and week."""
 
+    class Kind(models.TextChoices):
+        IMPACT = "impact", _("Collaborations missing impact data")
+        CONSENT = "consent", _("Consents to renew")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.IMPACT)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
@@ -385,14 +391,16 @@ class ImpactReminder(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("impact data reminder")
-        verbose_name_plural = _("impact data reminders")
+        verbose_name = _("weekly reminder")
+        verbose_name_plural = _("weekly reminders")
         constraints = [
-            models.UniqueConstraint(fields=["manager", "week"], name="impact_reminder_once_a_week")
+            models.UniqueConstraint(
+                fields=["kind", "manager", "week"], name="weekly_reminder_once_a_week"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.manager} {self.week}"
+        return f"{self.kind} {self.manager} {self.week}"
 
 
 class Audience(models.TextChoices):

@@ -7,12 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint import outbox
@@ -20,14 +22,16 @@ from contactpoint.audit import log_action
 from contactpoint.context_processors import absolute_url
 from matching.lifecycle import MatchError
 from matching.models import Match, Stage
+from stakeholders.consent import CONSENT_TEXT_VERSION
+from stakeholders.models import Consent, ContactPerson
 
 from .models import (
     Collaboration,
     Evidence,
     ImpactOutput,
-    ImpactReminder,
     OutputKind,
     VerificationLevel,
+    WeeklyReminder,
     hash_token,
     new_confirmation_token,
 )
@@ -256,47 +260,97 @@ def on_stage_changed(*, match: Match, to_stage: str, actor: Any, **kwargs: Any) 
         mark_completed(match=match)
 
 
+def _send_weekly(
+    *, kind: str, pending: dict[int, list[int]], today: date, subject: str, body: str, path: str
+) -> int:
+    """One e-mail per staff member and week for ``kind``; the reminder row is created before
+    the e-mail in the same transaction, so a second run the same week sends nothing."""
+    week = today - timedelta(days=today.weekday())
+    users = get_user_model().objects.in_bulk(list(pending))
+    sent = 0
+    for user_id, ids in pending.items():
+        user = users[user_id]
+        if not user.is_active or not user.email:
+            continue
+        try:
+            with transaction.atomic():
+                WeeklyReminder.objects.create(
+                    kind=kind, manager=user, week=week, collaboration_ids=ids
+                )
+                with translation.override("it"):
+                    text = gettext(body) % {"count": len(ids), "link": absolute_url(path)}
+                    EmailMessage(subject=gettext(subject), body=text, to=[user.email]).send()
+        except IntegrityError:
+            continue
+        sent += 1
+    return sent
+
+
+def _grouped(rows: Any) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for owner_id, pk in rows:
+        grouped.setdefault(owner_id, []).append(pk)
+    return grouped
+
+
 def send_missing_impact_reminders(*, today: date | None = None) -> int:
     """E-mail each account manager, at most once a week, the collaborations of their matches
-    that still lack actual outputs or an evaluation. Returns the reminders sent.
-
-    The reminder row is created before the e-mail in the same transaction: a second run the
-    same week hits the unique constraint and sends nothing.
-    """
-    today = today or timezone.localdate()
-    week = today - timedelta(days=today.weekday())
+    that still lack actual outputs or an evaluation. Returns the reminders sent."""
     pending = (
         Collaboration.objects.missing_impact_data()
         .filter(completed_at__isnull=True, match__manager__isnull=False)
         .values_list("match__manager", "pk")
         .order_by("match__manager", "pk")
     )
-    by_manager: dict[int, list[int]] = {}
-    for manager_id, pk in pending:
-        by_manager.setdefault(manager_id, []).append(pk)
-    users = get_user_model().objects.in_bulk(list(by_manager))
-    sent = 0
-    for manager_id, ids in by_manager.items():
-        user = users[manager_id]
-        if not user.is_active or not user.email:
-            continue
-        try:
-            with transaction.atomic():
-                ImpactReminder.objects.create(manager=user, week=week, collaboration_ids=ids)
-                with translation.override("it"):
-                    subject = gettext("Collaborations waiting for impact data")
-                    body = gettext(
-                        "%(count)s collaborations of your matches still lack actual outputs "
-                        "or an impact evaluation: %(link)s"
-                    ) % {
-                        "count": len(ids),
-                        "link": absolute_url("/admin/monitoring/collaboration/"),
-                    }
-                EmailMessage(subject=subject, body=body, to=[user.email]).send()
-        except IntegrityError:
-            continue
-        sent += 1
-    return sent
+    return _send_weekly(
+        kind=WeeklyReminder.Kind.IMPACT,
+        pending=_grouped(pending),
+        today=today or timezone.localdate(),
+        subject=gettext_noop("Collaborations waiting for impact data"),
+        body=gettext_noop(
+            "%(count)s collaborations of your matches still lack actual outputs "
+            "or an impact evaluation: %(link)s"
+        ),
+        path="/admin/monitoring/collaboration/",
+    )
+
+
+def contacts_to_renew(*, now: Any = None) -> Any:
+    """Contacts whose consent to be contacted is on an older text or older than
+    ``CONSENT_RENEWAL_DAYS`` (default two years), with no current one."""
+    now = now or timezone.now()
+    days = getattr(settings, "CONSENT_RENEWAL_DAYS", 730)
+    active = Consent.objects.filter(
+        contact=OuterRef("pk"), purpose=Consent.Purpose.CONTACT, withdrawn_at__isnull=True
+    )
+    current = active.filter(
+        text_version=CONSENT_TEXT_VERSION, given_at__gte=now - timedelta(days=days)
+    )
+    return ContactPerson.objects.filter(
+        Exists(active), ~Exists(current), organisation__merged_into__isnull=True
+    )
+
+
+def send_consent_renewal_reminders(*, today: date | None = None) -> int:
+    """Tell each organisation's relationship owner, once a week, which contacts should be
+    asked to renew their consent. Returns the reminders sent."""
+    pending = (
+        contacts_to_renew()
+        .filter(organisation__relationship_owner__isnull=False)
+        .values_list("organisation__relationship_owner", "pk")
+        .order_by("organisation__relationship_owner", "pk")
+    )
+    return _send_weekly(
+        kind=WeeklyReminder.Kind.CONSENT,
+        pending=_grouped(pending),
+        today=today or timezone.localdate(),
+        subject=gettext_noop("Consents to renew"),
+        body=gettext_noop(
+            "%(count)s contacts of your organisations gave their consent on an older text or "
+            "long ago: ask them to renew it. %(link)s"
+        ),
+        path="/admin/stakeholders/contactperson/",
+    )
 
 
 def confirmation_link_is_valid(token: str) -> bool:

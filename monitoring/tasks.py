@@ -11,6 +11,14 @@ def remind_missing_impact_data() -> int:
     return services.send_missing_impact_reminders()
 
 
+@shared_task(name="monitoring.remind_consent_renewals", time_limit=600, soft_time_limit=550)
+def remind_consent_renewals() -> int:
+    """Weekly: tell relationship owners which contacts should renew their consent."""
+    from . import services
+
+    return services.send_consent_renewal_reminders()
+
+
 @shared_task(name="monitoring.open_due_surveys", time_limit=600, soft_time_limit=550)
 def open_due_surveys() -> list[int]:
     """Daily: open the survey campaigns whose date has come (invitations are queued), close
