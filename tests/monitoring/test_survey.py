@@ -114,3 +114,16 @@ def test_weekly_reminders_go_only_to_those_who_did_not_answer_and_never_twice(cl
     assert surveys.send_reminders(now=now + timedelta(days=12)) == 0
     assert surveys.send_reminders(now=now + timedelta(days=16)) == 2  # the next week
     assert surveys.send_reminders(now=now + timedelta(days=50)) == 0  # closed by then
+
+
+def test_the_legal_office_manages_campaigns_in_the_admin_and_the_cabinet_does_not(client):
+    from contactpoint import roles
+    from tests.factories import UserFactory
+    from tests.matching.workflow_support import login
+
+    scheduled_campaign()
+    login(client, UserFactory(role=roles.LEGAL))
+    assert client.get("/admin/monitoring/surveycampaign/").status_code == 200
+    assert client.get("/admin/monitoring/surveycampaign/add/").status_code == 200
+    login(client, UserFactory(role=roles.CABINET))
+    assert client.get("/admin/monitoring/surveycampaign/").status_code == 403
