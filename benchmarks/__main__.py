@@ -9,6 +9,7 @@ BENCHMARKS: list[str] = [
     "benchmarks.matching.run",
     "benchmarks.offers.run",
     "benchmarks.vademecum.run",
+    "benchmarks.monitoring.run",
 ]
 
 

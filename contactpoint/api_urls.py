@@ -24,4 +24,9 @@ from vademecum.api import router as vademecum_router  # noqa: E402
 
 router.registry.extend(vademecum_router.registry)
 
+from monitoring.api import ImpactRecordViewSet, KpiViewSet  # noqa: E402
+
+router.register("kpis", KpiViewSet, basename="kpi")
+router.register("impact-records", ImpactRecordViewSet, basename="impact-record")
+
 urlpatterns = router.urls

@@ -59,11 +59,11 @@ def places_for(user: AbstractBaseUser | AnonymousUser) -> list[Place]:
     if roles.has_role(user, roles.DEPARTMENT):
         wanted.append(("workspace", _("Department workspace"), _first_url("needs:workspace")))
     if roles.has_role(user, roles.CABINET):
-        wanted.append(("overview", _("Overview"), _first_url(*DASHBOARD_URL_NAMES)))
+        wanted.append(("dashboard", _("Dashboard"), _first_url(*DASHBOARD_URL_NAMES)))
     if roles.has_role(user, roles.LEGAL):
         wanted.append(("vademecum", _("Vademecum"), _first_url(*VADEMECUM_URL_NAMES)))
     if superuser:
-        wanted.append(("overview", _("Overview"), _first_url(*DASHBOARD_URL_NAMES)))
+        wanted.append(("dashboard", _("Dashboard"), _first_url(*DASHBOARD_URL_NAMES)))
     if roles.is_city_staff(user):
         wanted.append(("admin", _("Administration"), _first_url("admin:index")))
     else:

@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("stakeholders.urls")),
     path("", include("matching.urls")),
     path("", include("vademecum.urls")),
+    path("", include("monitoring.urls")),
 ]

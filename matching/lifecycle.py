@@ -29,7 +29,7 @@ from contactpoint import outbox, roles
 from contactpoint.audit import log_action
 from stakeholders.models import Offer, OrganisationMembership
 
-from . import notifications, sla
+from . import notifications, signals, sla
 from .models import OPEN_STAGES, AccountManagerProfile, Match, MatchEvent, Stage
 
 if TYPE_CHECKING:
@@ -286,6 +286,9 @@ def transition(
             raise TransitionNotAllowed(
                 _("Choose an account manager first (reassign)."), field="to_stage"
             )
+        # Other apps' conditions (e.g. an impact evaluation before completion) refuse by
+        # raising MatchError.
+        signals.before_transition.send(sender=Match, match=match, to_stage=to_stage, actor=actor)
         from_stage = match.stage
         if to_stage == Stage.AGREED:
             _call_engine(
@@ -325,6 +328,9 @@ def transition(
             payload={"from": from_stage, "to": to_stage, "note": note[:500], "event": event.pk},
         )
         sync_offer_status(offer=match.offer, actor=actor)
+        signals.stage_changed.send(
+            sender=Match, match=match, from_stage=from_stage, to_stage=to_stage, actor=actor
+        )
         if (
             notify_manager
             and match.manager_id is not None

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 QUEUE = "/admin/matching/match/"
 TEAM = "/team/"
 WORKSPACE = "/workspace/"
-OVERVIEW = "/overview/"
 VADEMECUM = "/vademecum/workspace/"
+DASHBOARD = "/dashboard/"
 MY_AREA = "/my/"
 PASSWORD = "correct-horse-battery"  # UserFactory's
 
@@ -56,7 +56,7 @@ def sign_in(client, user) -> str:
         (roles.ACCOUNT_MANAGER, QUEUE),
         (roles.TEAM_LEAD, TEAM),
         (roles.DEPARTMENT, WORKSPACE),
-        (roles.CABINET, OVERVIEW),
+        (roles.CABINET, DASHBOARD),
         (roles.LEGAL, VADEMECUM),
         (roles.STAKEHOLDER, MY_AREA),
     ],
@@ -92,7 +92,7 @@ def test_the_home_page_sign_in_link_does_not_send_back_home(client):
         (roles.ACCOUNT_MANAGER, [QUEUE, "/admin/"]),
         (roles.TEAM_LEAD, [TEAM, QUEUE, "/admin/"]),
         (roles.DEPARTMENT, [WORKSPACE, "/admin/"]),
-        (roles.CABINET, [OVERVIEW, "/admin/"]),
+        (roles.CABINET, [DASHBOARD, "/admin/"]),
         (roles.LEGAL, [VADEMECUM, "/admin/"]),
         (roles.STAKEHOLDER, [MY_AREA]),
     ],

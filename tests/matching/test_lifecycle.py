@@ -18,6 +18,7 @@ from tests.matching.workflow_support import (  # noqa: F401 (fixture)
     make_match,
     make_stakeholder,
     make_team_lead,
+    with_impact_evaluation,
     workflow_defaults,
 )
 
@@ -54,6 +55,8 @@ def test_the_table_covers_every_stage_and_the_happy_path_is_linear():
 def test_allowed_transition_moves_the_match_and_records_timeline_and_audit(source, target):
     manager = make_manager()
     match = make_match(manager=manager, stage=source)
+    if target == Stage.COMPLETED:
+        with_impact_evaluation(match)
 
     lifecycle.transition(match=match, to_stage=target, actor=manager, note="Telefonata")
 
@@ -221,7 +224,7 @@ def test_offer_status_follows_its_matches(stages, current, expected):
 
 def test_completing_the_match_completes_the_offer_and_audits_it():
     manager = make_manager()
-    match = make_match(manager=manager, stage=Stage.IN_DELIVERY)
+    match = with_impact_evaluation(make_match(manager=manager, stage=Stage.IN_DELIVERY))
 
     lifecycle.transition(match=match, to_stage=Stage.COMPLETED, actor=manager)
 

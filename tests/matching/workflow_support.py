@@ -78,3 +78,15 @@ def workflow_defaults(settings):
     """Fast password hashing: users are made in every test. (The role groups survive
     flushes: contactpoint.roles re-creates them after every migrate and flush.)"""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def with_impact_evaluation(match):
+    """Completing a match needs an evaluated impact record (the monitoring app's check)."""
+    from django.utils import timezone
+
+    from monitoring.models import Collaboration
+
+    Collaboration.objects.update_or_create(
+        match=match, defaults={"evaluation": "Valutata.", "evaluated_at": timezone.now()}
+    )
+    return match

@@ -131,17 +131,19 @@ def test_department_user_lands_on_the_workspace_and_starts_a_need(live_server, p
     assert page.console_errors == []
 
 
-def test_cabinet_lands_on_the_overview_and_reads_it(live_server, page):
+def test_cabinet_lands_on_the_dashboard_and_exports_it(live_server, page):
     user = UserFactory(role=roles.CABINET)
     make_match(manager=None, stage=Stage.PROPOSED)
     secret = ready(user)
 
     sign_in(page, live_server.url, user, secret)
 
-    page.wait_for_url(f"{live_server.url}/overview/")
-    assert header_places(page) == ["overview", "admin"]
-    expect(page.locator("#cp-unassigned-count")).to_have_text("1")
-    expect(page.locator("section[aria-labelledby=cp-matches]")).to_contain_text("Proposto")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    assert header_places(page) == ["dashboard", "admin"]
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cruscotto di monitoraggio")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Esporta CSV").click()
+    assert download.value.suggested_filename.endswith(".csv")
     assert page.console_errors == []
 
 

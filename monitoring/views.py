@@ -1,0 +1,300 @@
+"""The KPI dashboard (/dashboard/), its exports, and the beneficiary's confirmation link.
+
+Views parse the filters, check who may read, call ``kpis.dashboard`` and render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from stakeholders.models import Organisation
+
+from . import access, exports, kpis, maps, services, statements, surveys
+from .forms import FIRST_YEAR, ConfirmDeliveryForm, DashboardFilterForm, survey_form_class
+
+
+def dashboard_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in for visitors; a 403 page in the site's look for users who may not read it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access.can_read_dashboard(request.user):
+            return render(request, "monitoring/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _board(request: HttpRequest) -> tuple[DashboardFilterForm, kpis.Dashboard]:
+    """The filters from the query string (invalid ones are shown and ignored) and the data."""
+    data = request.GET.copy()
+    data.setdefault("year", str(timezone.localdate().year))
+    form = DashboardFilterForm(data)
+    if form.is_valid():
+        area, municipio = form.cleaned_data["area"], form.cleaned_data["municipio"]
+        filters = kpis.Filters(
+            year=form.cleaned_data["year"],
+            area_id=area.pk if area else None,
+            municipio_id=municipio.pk if municipio else None,
+        )
+    else:
+        filters = kpis.Filters(year=timezone.localdate().year)
+    return form, kpis.dashboard(filters)
+
+
+def _context(form: DashboardFilterForm, board: kpis.Dashboard) -> dict[str, Any]:
+    funnel_labels = {
+        "offers": _("Offers"),
+        "matched": _("Matched"),
+        "contacted": _("Contacted"),
+        "agreed": _("Agreed"),
+        "delivered": _("In delivery"),
+        "completed": _("Completed"),
+    }
+    funnel = [(funnel_labels[step], count) for step, count in board.funnel]
+    trend = board.trend
+    charts = {
+        "funnel": {
+            "type": "bar",
+            "labels": [label for label, _count in funnel],
+            "datasets": [{"label": _("Offers"), "data": [count for _label, count in funnel]}],
+        },
+        "trend": {
+            "type": "line",
+            "labels": [row["year"] for row in trend],
+            "datasets": [
+                {"label": _("Offers"), "data": [row["offers"] for row in trend]},
+                {"label": _("Collaborations started"), "data": [row["started"] for row in trend]},
+                {
+                    "label": _("Collaborations completed"),
+                    "data": [row["completed"] for row in trend],
+                },
+            ],
+        },
+        "areas": {
+            "type": "bar",
+            "stacked": True,
+            "labels": [row["label"] for row in board.by_area],
+            "datasets": [
+                {"label": _("Covered"), "data": [row["covered"] for row in board.by_area]},
+                {"label": _("Open"), "data": [row["open"] for row in board.by_area]},
+            ],
+        },
+    }
+    filters = form.cleaned_data if form.is_valid() else {}
+    query = "&".join(
+        f"{key}={value}"
+        for key, value in (
+            ("year", board.filters.year),
+            ("area", board.filters.area_id or ""),
+            ("municipio", board.filters.municipio_id or ""),
+        )
+        if value
+    )
+    return {
+        "form": form,
+        "board": board,
+        "filters": filters,
+        "kpis": list(board.kpis.values()),
+        "funnel": funnel,
+        "charts": charts,
+        "dots": maps.nil_dots(board.by_nil, municipio_id=board.filters.municipio_id),
+        "map_width": maps.WIDTH,
+        "map_height": maps.HEIGHT,
+        "query": query,
+    }
+
+
+@require_GET
+@never_cache
+@dashboard_reader_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, board = _board(request)
+    return render(request, "monitoring/dashboard.html", _context(form, board))
+
+
+@require_GET
+@never_cache
+@dashboard_reader_required
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    _form, board = _board(request)
+    response = HttpResponse(
+        "\ufeff" + exports.dashboard_csv(board), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="kpi-{board.filters.year}.csv"'
+    return response
+
+
+@require_GET
+@never_cache
+@dashboard_reader_required
+def dashboard_pdf(request: HttpRequest) -> HttpResponse:
+    form, board = _board(request)
+    pdf = exports.dashboard_pdf(board, _context(form, board))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="kpi-{board.filters.year}.pdf"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def confirm_delivery(request: HttpRequest, token: str) -> HttpResponse:
+    """The beneficiary (school, service) confirms delivery through a private single-use link.
+
+    Unknown, used or replaced links all get the same answer, so the page tells nothing about
+    which links exist.
+    """
+    form = ConfirmDeliveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_delivery(token=token, confirmed_by=form.cleaned_data["confirmed_by"])
+        except services.ConfirmationLinkInvalid:
+            return render(request, "monitoring/confirm_invalid.html", status=404)
+        return render(request, "monitoring/confirm_done.html")
+    if not services.confirmation_link_is_valid(token):
+        return render(request, "monitoring/confirm_invalid.html", status=404)
+    return render(request, "monitoring/confirm_delivery.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def survey_response(request: HttpRequest, token: str) -> HttpResponse:
+    """The annual survey through a private single-use link; unknown, used and closed links
+    all get the same 404 page."""
+    try:
+        invitation = surveys.invitation_for_token(token)
+    except surveys.SurveyLinkInvalid:
+        return render(request, "monitoring/survey_invalid.html", status=404)
+    questions = surveys.questions_for(invitation)
+    form = survey_form_class(questions)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            surveys.submit_response(token=token, raw=form.cleaned_data)
+        except surveys.SurveyLinkInvalid:
+            return render(request, "monitoring/survey_invalid.html", status=404)
+        except ValidationError as errors:
+            for field, messages in errors.message_dict.items():
+                for message in messages:
+                    form.add_error(field, message)
+        else:
+            return render(request, "monitoring/survey_thanks.html")
+    return render(
+        request,
+        "monitoring/survey_form.html",
+        {"form": form, "campaign": invitation.campaign},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Company statement, annual report, showcase ---------------------------------------------
+
+
+def statement_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access.can_read_statements(request.user):
+            return render(request, "monitoring/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _statement(pk: int, year: int) -> statements.Statement:
+    if not FIRST_YEAR <= year <= timezone.localdate().year:
+        raise Http404
+    organisation = get_object_or_404(Organisation.objects.active(), pk=pk)
+    return statements.build_statement(organisation=organisation, year=year)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@statement_reader_required
+def statement_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    statement = _statement(pk, year)
+    if request.method == "POST":
+        if not access.can_sign_off_statements(request.user):
+            return render(request, "monitoring/forbidden.html", status=403)
+        try:
+            statements.sign_off(organisation=statement.organisation, year=year, actor=request.user)
+        except statements.StatementError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The statement is signed off."))
+        return redirect("monitoring:statement", pk=pk, year=year)
+    return render(
+        request,
+        "monitoring/company_statement.html",
+        {
+            "statement": statement,
+            "data": statement.data,
+            "can_sign_off": access.can_sign_off_statements(request.user),
+        },
+    )
+
+
+@require_GET
+@never_cache
+@statement_reader_required
+def statement_file(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
+    if fmt not in ("pdf", "csv", "json"):
+        raise Http404
+    statement = _statement(pk, year)
+    name = f"statement-{pk}-{year}.{fmt}"
+    if fmt == "pdf":
+        response = HttpResponse(statements.statement_pdf(statement), content_type="application/pdf")
+    elif fmt == "csv":
+        response = HttpResponse(
+            "\ufeff" + statements.statement_csv(statement), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(statement.annex_json, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+@never_cache
+@dashboard_reader_required
+def annual_report_pdf(request: HttpRequest) -> HttpResponse:
+    """The PDF for the annual public event: the year's completed collaborations, the
+    organisations thanked (only those who allow it), KPIs against targets, priorities."""
+    form, board = _board(request)
+    year = board.filters.year
+    context = {
+        **_context(form, board),
+        "collaborations": statements.showcase(year=year),
+        "acknowledged": statements.acknowledged(year=year),
+        "priorities": sorted(board.by_area, key=lambda row: -row["open"])[:5],
+        "next_year": year + 1,
+    }
+    from weasyprint import HTML
+
+    pdf = HTML(string=render_to_string("monitoring/annual_report_pdf.html", context)).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="annual-report-{year}.pdf"'
+    return response
+
+
+@require_GET
+def showcase(request: HttpRequest) -> HttpResponse:
+    """Public: completed collaborations, naming only organisations that allow it."""
+    page = Paginator(statements.showcase(), 24).get_page(request.GET.get("page"))
+    return render(request, "monitoring/showcase.html", {"page": page})
