@@ -111,25 +111,33 @@ def _run(command: list[str], target: Target) -> None:
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()[-2000:]}")
 
 
-def table_fingerprints(target: Target) -> dict[str, list[Any]]:
-    """Every table of the public schema: [row count, md5 of its rows in a stable order]."""
+def table_fingerprints(
+    target: Target, *, conn: psycopg.Connection[Any] | None = None
+) -> dict[str, list[Any]]:
+    """Every table of the public schema: [row count, md5 of its rows in a stable order].
+
+    ``conn``: read through this connection (for instance inside the transaction whose
+    snapshot ``pg_dump`` dumps), else through a new one.
+    """
+    if conn is None:
+        with target.connect() as own:
+            return table_fingerprints(target, conn=own)
     fingerprints: dict[str, list[Any]] = {}
-    with target.connect() as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
-            )
-        ]
-        for table in tables:
-            ident = sql.Identifier("public", table)
-            query = sql.SQL(
-                "SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
-                "FROM {} t"
-            ).format(ident)
-            count, checksum = conn.execute(query).fetchone()  # type: ignore[misc]
-            fingerprints[table] = [count, checksum]
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
+        )
+    ]
+    for table in tables:
+        # Rows in byte order ("C"), whatever the database's collation.
+        query = sql.SQL(
+            "SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' "
+            "ORDER BY t::text COLLATE \"C\"), '')) FROM {} t"
+        ).format(sql.Identifier("public", table))
+        count, checksum = conn.execute(query).fetchone()  # type: ignore[misc]
+        fingerprints[table] = [count, checksum]
     return fingerprints
 
 
@@ -148,19 +156,28 @@ def make_backup(*, destination: Path | None = None, database: str | None = None)
     major = _server_major(target)
     bin_dir = client_bin_dir(major)
     try:
-        _run(
-            [
-                str(bin_dir / "pg_dump"),
-                "--format=custom",
-                "--no-owner",
-                "--no-privileges",
-                "--file",
-                str(folder / DUMP_NAME),
-                *target.args(),
-                target.name,
-            ],
-            target,
-        )
+        # The dump and the manifest see the same snapshot: the portal may go on writing
+        # (a worker finishing a job) while the backup runs.
+        with target.connect() as conn:
+            conn.autocommit = False
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
+            _run(
+                [
+                    str(bin_dir / "pg_dump"),
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--snapshot={snapshot}",
+                    "--file",
+                    str(folder / DUMP_NAME),
+                    *target.args(),
+                    target.name,
+                ],
+                target,
+            )
+            tables = table_fingerprints(target, conn=conn)
+            conn.rollback()
         media_root = Path(settings.MEDIA_ROOT)
         with tarfile.open(folder / MEDIA_NAME, "w:gz") as archive:
             if media_root.exists():
@@ -169,7 +186,7 @@ def make_backup(*, destination: Path | None = None, database: str | None = None)
             "created_at": timezone.now().isoformat(),
             "database": target.name,
             "server_major": major,
-            "tables": table_fingerprints(target),
+            "tables": tables,
         }
         (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True))
     except BaseException:
