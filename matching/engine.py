@@ -119,6 +119,14 @@ class Limits:
     area_candidates: extra candidates from the offer's areas that share no word with it.
     keep: new matches created per run (the best ones above ``min_score``).
     min_score: below this a pair is not proposed.
+    relevance_threshold: the relevance gate. A pair is a match only on evidence about
+        content: its text relevance (``relevance``: the value of the "text" part, 0..1)
+        reaches this, or the stakeholder chose the need on the form. Place, quantity,
+        timing, priority, freshness, history and area only rank the pairs that pass; they
+        never lift an irrelevant one over the line. Raise it for fewer, surer matches.
+    route_margin: of an offer's matches, only those scoring within this of its best one
+        are routed to an account manager (at most ``MATCH_ROUTED_PER_OFFER`` of them, a
+        setting); the others are kept as "other candidates" a manager may promote.
     max_query_lexemes: the offer's words searched for (title words first, then the rarest):
         bounds the cost of a very long description.
     max_lexeme_rows: a word found in more published needs than this (PostgreSQL's column
@@ -138,6 +146,8 @@ class Limits:
     area_candidates: int = 10
     keep: int = 10
     min_score: float = 0.35
+    relevance_threshold: float = 0.12
+    route_margin: float = 0.15
     max_query_lexemes: int = 12
     max_lexeme_rows: int = 2500
     query_row_budget: int = 5000
@@ -272,8 +282,8 @@ class Part(NamedTuple):
 class Score(NamedTuple):
     total: float
     parts: tuple[Part, ...]
-    # Has the pair anything topical in common (words, area or the stakeholder's choice)?
-    # Place and quantity alone never make a match.
+    # Did the pair pass the relevance gate (text relevance at least the threshold, or the
+    # stakeholder's choice)? The other parts alone never make a match.
     eligible: bool
 
     def as_json(self) -> dict[str, Any]:
@@ -397,10 +407,28 @@ def history_part(c: Candidate, w: Weights) -> Part:
     )
 
 
-def score(candidate: Candidate, ctx: Context, weights: Weights = WEIGHTS) -> Score:
-    """Score one pair: the weighted sum of its parts, plus the chosen-need bonus, in 0..1."""
+def relevance(candidate: Candidate, weights: Weights = WEIGHTS) -> float:
+    """The evidence about content the gate looks at: the text part's value, 0..1."""
+    return text_part(candidate, weights).value
+
+
+def passes_gate(candidate: Candidate, text_value: float, limits: Limits | None = None) -> bool:
+    """The relevance gate: the stakeholder chose this need, or the texts are relevant."""
+    threshold = (limits or LIMITS).relevance_threshold
+    return candidate.chosen or text_value >= threshold
+
+
+def score(
+    candidate: Candidate,
+    ctx: Context,
+    weights: Weights = WEIGHTS,
+    limits: Limits | None = None,
+) -> Score:
+    """Score one pair: the weighted sum of its parts, plus the chosen-need bonus, in 0..1;
+    ``eligible`` says whether it passed the relevance gate (``Limits.relevance_threshold``)."""
+    text = text_part(candidate, weights)
     parts = [
-        text_part(candidate, weights),
+        text,
         area_part(candidate, weights),
         place_part(candidate, weights),
         quantity_part(candidate, weights),
@@ -412,13 +440,7 @@ def score(candidate: Candidate, ctx: Context, weights: Weights = WEIGHTS) -> Sco
     if candidate.chosen:
         parts.append(Part("chosen", 1.0, weights.chosen_need_bonus, "chosen"))
     total = _clamp(sum(part.value * part.weight for part in parts))
-    eligible = (
-        candidate.chosen
-        or candidate.text_rank > 0
-        or candidate.title_similarity >= 0.3
-        or (bool(candidate.offer_area_ids) and candidate.need_area_id in candidate.offer_area_ids)
-    )
-    return Score(total, tuple(parts), eligible)
+    return Score(total, tuple(parts), passes_gate(candidate, text.value, limits))
 
 
 def rank(
@@ -430,7 +452,7 @@ def rank(
 ) -> list[tuple[Candidate, Score]]:
     """The pairs worth proposing, best first: eligible, at least ``min_score``, at most
     ``keep``. Ties break on the ids, so the order is stable from run to run."""
-    return best([(c, score(c, ctx, weights)) for c in candidates], limits=limits)
+    return best([(c, score(c, ctx, weights, limits)) for c in candidates], limits=limits)
 
 
 def best(
