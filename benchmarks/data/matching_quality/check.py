@@ -122,7 +122,8 @@ def main() -> int:
             if need["nil"] not in nil_municipi:
                 problems.append(f"{where}: unknown NIL {need['nil']!r}")
             elif need["municipio"] not in nil_municipi[need["nil"]]:
-                problems.append(f"{where}: NIL {need['nil']!r} is not in municipio {need['municipio']}")
+                where_nil = f"NIL {need['nil']!r} is not in municipio {need['municipio']}"
+                problems.append(f"{where}: {where_nil}")
     titles = collections.Counter(n.get("title") for n in needs if isinstance(n, dict))
     problems += [f"needs: title used twice: {t!r}" for t, c in titles.items() if c > 1]
 
@@ -185,16 +186,19 @@ def main() -> int:
         if total < least:
             problems.append(f"kind {kind}: {total} offers, at least {least} expected")
         if abs(counts[(kind, "tune")] - counts[(kind, "holdout")]) > 1:
-            problems.append(f"kind {kind}: halves unbalanced {counts[(kind, 'tune')]}/{counts[(kind, 'holdout')]}")
-    unused = set(need_keys) - {k for o in offers if isinstance(o, dict) for k in o.get("relevant", [])}
+            tune, holdout = counts[(kind, "tune")], counts[(kind, "holdout")]
+            problems.append(f"kind {kind}: halves unbalanced {tune}/{holdout}")
+    labelled = {k for o in offers if isinstance(o, dict) for k in o.get("relevant", [])}
+    unused = set(need_keys) - labelled
 
     print(f"{len(needs)} needs, {len(offers)} offers")
     print(f"{'kind':<10}{'tune':>6}{'holdout':>9}{'total':>7}")
     for kind in KINDS:
         t, h = counts[(kind, "tune")], counts[(kind, "holdout")]
         print(f"{kind:<10}{t:>6}{h:>9}{t + h:>7}")
-    t, h = sum(v for (k, hv), v in counts.items() if hv == "tune"), sum(
-        v for (k, hv), v in counts.items() if hv == "holdout"
+    t, h = (
+        sum(v for (k, hv), v in counts.items() if hv == "tune"),
+        sum(v for (k, hv), v in counts.items() if hv == "holdout"),
     )
     print(f"{'all':<10}{t:>6}{h:>9}{t + h:>7}")
     multi = sum(1 for o in offers if isinstance(o, dict) and len(o.get("relevant", [])) > 1)
