@@ -5,7 +5,13 @@ import sys
 
 import django
 
-BENCHMARKS: list[str] = ["benchmarks.matching.run"]
+BENCHMARKS: list[str] = [
+    name
+    for name in os.environ.get(
+        "BENCH_ONLY", "benchmarks.matching.run,benchmarks.matching_quality.run"
+    ).split(",")
+    if name
+]
 
 
 def main() -> int:
