@@ -437,10 +437,14 @@ def grow_needs_sql(world: World, count: int) -> None:
     table = Need._meta.db_table
     slugs = world.area_slugs
     nils = world.nils
-    params = {
+    words = [AREA_WORDS[slug] for slug in slugs]
+    per_area = len(words[0])
+    if any(len(item) != per_area for item in words):
+        raise ValueError("every area needs as many words for the SQL generator")
+    params: dict[str, Any] = {
         "count": count,
         "area_ids": [world.areas[slug].pk for slug in slugs],
-        "words": [AREA_WORDS[slug] for slug in slugs],
+        "words": words,
         "department_ids": [d.pk for d in world.departments],
         "nil_ids": [n.pk for n in nils],
         "nil_names": [n.name for n in nils],
@@ -454,9 +458,6 @@ def grow_needs_sql(world: World, count: int) -> None:
         "now": timezone.now(),
         "seed": (SEED % 1000) / 1000,
     }
-    per_area = len(params["words"][0])
-    if any(len(words) != per_area for words in params["words"]):
-        raise ValueError("every area needs as many words for the SQL generator")
     # One transaction (DDL included): a failed load leaves the table and its indexes as
     # they were.
     with transaction.atomic(), connection.cursor() as cursor:
