@@ -372,6 +372,7 @@ def create_organisations(world: World, count: int = 400) -> list[Any]:
 
 
 def _need(world: World, index: int, today, now) -> Any:
+    from needs import language
     from needs.models import Need
 
     rng = world.rng
@@ -403,8 +404,13 @@ def _need(world: World, index: int, today, now) -> Any:
     if rng.random() < 0.6:
         wanted_by = today + timedelta(days=rng.randint(-20, 240))
     reviewed = now - timedelta(days=rng.randint(0, 150))
+    lemmas = language.need_lemmas(
+        title=title[:200], description=description, beneficiaries=beneficiaries
+    )
     return Need(
         title=title[:200],
+        title_lemmas=lemmas.title_lemmas,
+        text_lemmas=lemmas.text_lemmas,
         description=description,
         department=rng.choice(world.departments),
         area=world.areas[slug],

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from . import reference
+from . import language, reference
 from .models import Department, InterventionArea, Need, Neighbourhood, ResourceKind
 
 DEMO_DEPARTMENT_MEMBERS = {"education@example.org": "educazione"}
@@ -279,6 +279,12 @@ def load_needs() -> None:
     now = timezone.now()
     for demo in DEMO_NEEDS:
         public = demo.status in Need.PUBLIC_STATUSES
+        lemmas = language.need_lemmas(
+            title=demo.title,
+            description=demo.description,
+            beneficiaries=demo.beneficiaries,
+            school=demo.school,
+        )
         Need.objects.update_or_create(
             title=demo.title,
             defaults={
@@ -303,5 +309,7 @@ def load_needs() -> None:
                 if public
                 else None,
                 "last_reviewed_at": now - datetime.timedelta(days=demo.reviewed_days_ago),
+                "title_lemmas": lemmas.title_lemmas,
+                "text_lemmas": lemmas.text_lemmas,
             },
         )
