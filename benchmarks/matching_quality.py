@@ -70,6 +70,17 @@ def load_set(folder: Path = DATA) -> tuple[list[dict[str, Any]], list[dict[str, 
     return needs, offers
 
 
+def _lemma_fields(model: Any, lemmas: Any) -> dict[str, str]:
+    """The stored lemma columns of a need or an offer, as its services write them
+    (``needs.language``), for the models that have them."""
+    names = {f.name for f in model._meta.get_fields()}
+    return {
+        name: getattr(lemmas, name)
+        for name in ("title_lemmas", "text_lemmas")
+        if name in names and hasattr(lemmas, name)
+    }
+
+
 def build_catalogue(needs: list[dict[str, Any]]) -> dict[str, int]:
     """Reference data, the needs (published, reviewed today) and the account manager;
     returns the database id of each need key. Saved one by one, as the departments do."""
@@ -78,10 +89,13 @@ def build_catalogue(needs: list[dict[str, Any]]) -> dict[str, int]:
 
     from contactpoint import roles
     from matching.models import AccountManagerProfile
+    from needs import language
     from needs.models import Department, InterventionArea, Need, Neighbourhood
     from needs.reference import load_reference_data
+    from needs.thesaurus import load_thesaurus
 
     load_reference_data()
+    load_thesaurus()
     areas = {a.slug: a for a in InterventionArea.objects.all()}
     departments = {d.slug: d for d in Department.objects.all()}
     nils = {n.official_name.upper(): n for n in Neighbourhood.objects.all()}
@@ -95,7 +109,9 @@ def build_catalogue(needs: list[dict[str, Any]]) -> dict[str, int]:
         department = departments.get(spec.get("department") or "") or next(
             iter(departments.values())
         )
+        lemmas = language.need_lemmas(title=spec["title"], description=spec["description"])
         need = Need.objects.create(
+            **_lemma_fields(Need, lemmas),
             title=spec["title"],
             description=spec["description"],
             department=department,
@@ -122,6 +138,7 @@ def build_catalogue(needs: list[dict[str, Any]]) -> dict[str, int]:
 def submit_offers(offers: list[dict[str, Any]], need_ids: dict[str, int]) -> dict[str, int]:
     """Create each offer as the public form would and match it with the real engine."""
     from matching import services
+    from needs import language
     from stakeholders.models import Offer, Organisation
 
     ids = {}
@@ -132,7 +149,9 @@ def submit_offers(offers: list[dict[str, Any]], need_ids: dict[str, int]) -> dic
         quantity = int(spec.get("quantity") or 1)
         chosen = spec.get("chosen_need")
         with transaction.atomic():
+            lemmas = language.offer_lemmas(title=spec["title"], description=spec["description"])
             offer = Offer.objects.create(
+                **_lemma_fields(Offer, lemmas),
                 organisation=organisation,
                 resource_kind=spec["resource_kind"],
                 title=spec["title"],
