@@ -278,6 +278,113 @@ def print_table(result: dict[str, Any]) -> None:
             )
 
 
+def _create_offers(offers: list[dict[str, Any]], need_ids: dict[str, int]) -> dict[str, int]:
+    """The offers without matching them (for ``tune``)."""
+    from needs import language
+    from stakeholders.models import Offer, Organisation
+
+    ids = {}
+    for index, spec in enumerate(offers):
+        organisation = Organisation.objects.create(
+            kind=Organisation.Kind.choices[0][0], legal_name=f"Organizzazione {spec['key']}"
+        )
+        quantity = int(spec.get("quantity") or 1)
+        chosen = spec.get("chosen_need")
+        lemmas = language.offer_lemmas(title=spec["title"], description=spec["description"])
+        offer = Offer.objects.create(
+            **_lemma_fields(Offer, lemmas),
+            organisation=organisation,
+            resource_kind=spec["resource_kind"],
+            title=spec["title"],
+            description=spec["description"],
+            quantity=quantity,
+            quantity_open=quantity,
+            unit=UNITS.get(spec["resource_kind"], "pezzi"),
+            language=spec.get("language") or "it",
+            need_id=need_ids[chosen] if chosen else None,
+            submitted_email=f"offer{index}@example.org",
+        )
+        ids[spec["key"]] = offer.pk
+    return ids
+
+
+def tune(
+    thresholds: tuple[float, ...] = (0.0, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3),
+    margins: tuple[float, ...] = (0.0, 0.03, 0.05, 0.08, 0.1, 0.15),
+) -> list[dict[str, Any]]:
+    """Try the gate and routing knobs on the ``tune`` half only (``python -m
+    benchmarks``, below): the candidates are retrieved once, then scored,
+    gated and routed in memory for each pair of values, as ``services`` and ``routing``
+    would for a new offer. The ``holdout`` half is never read here.
+
+    ``BENCH_ONLY=benchmarks.matching_quality.tune python -m benchmarks``"""
+    from dataclasses import replace
+
+    from matching import engine, retrieval, services
+
+    needs, offers = load_set(Path(os.environ.get("BENCH_QUALITY_DATA") or DATA))
+    offers = [o for o in offers if o["half"] == "tune"]
+    cap = settings.MATCH_ROUTED_PER_OFFER
+    with bench_database(DATABASE):
+        call_command("flush", interactive=False, verbosity=0)
+        need_ids = build_catalogue(needs)
+        offer_ids = _create_offers(offers, need_ids)
+        ctx = services.context()
+        rows = {
+            key: [r.candidate for r in retrieval.offer_candidates(offer_id=pk, today=ctx.today)]
+            for key, pk in offer_ids.items()
+        }
+    need_keys = {pk: key for key, pk in need_ids.items()}
+    results = []
+    for threshold in thresholds:
+        limits = replace(engine.LIMITS, relevance_threshold=threshold)
+        ranked = {
+            key: [
+                (need_keys[c.need_id], s.total)
+                for c, s in engine.rank(candidates, ctx, limits=limits)
+            ]
+            for key, candidates in rows.items()
+        }
+        for margin in margins:
+            hits, rr, routed, irrelevant, unfit_routed, fitting = 0, 0.0, 0, 0, 0, 0
+            for spec in offers:
+                relevant = set(spec.get("relevant") or [])
+                ranking = ranked[spec["key"]]
+                best = ranking[0][1] if ranking else 0.0
+                sent = [k for k, score in ranking if score >= best - margin - 1e-9][:cap]
+                routed += len(sent)
+                irrelevant += sum(1 for k in sent if k not in relevant)
+                if relevant:
+                    fitting += 1
+                    hits += bool(ranking) and ranking[0][0] in relevant
+                    first = next((i for i, (k, _s) in enumerate(ranking, 1) if k in relevant), None)
+                    rr += 1 / first if first else 0.0
+                elif sent:
+                    unfit_routed += 1
+            results.append(
+                {
+                    "relevance_threshold": threshold,
+                    "route_margin": margin,
+                    "precision_at_1": round(hits / fitting, 4),
+                    "mrr": round(rr / fitting, 4),
+                    "irrelevant_routed_share": round(irrelevant / routed, 4) if routed else 0.0,
+                    "routed_matches": routed,
+                    "unfit_routed": unfit_routed,
+                }
+            )
+    print(
+        f"{'threshold':>9} {'margin':>6} {'P@1':>6} {'MRR':>6} {'irrel.':>7} "
+        f"{'routed':>6} {'unfit':>5}"
+    )
+    for r in results:
+        print(
+            f"{r['relevance_threshold']:>9.2f} {r['route_margin']:>6.2f} "
+            f"{r['precision_at_1']:>6.3f} {r['mrr']:>6.3f} {r['irrelevant_routed_share']:>7.1%} "
+            f"{r['routed_matches']:>6} {r['unfit_routed']:>5}"
+        )
+    return results
+
+
 def run() -> dict[str, Any]:
     """Load the set into a fresh database, run the engine, write the report."""
     from matching import engine
