@@ -447,8 +447,22 @@ def grow_needs_sql(world: World, count: int) -> None:
     per_area = len(words[0])
     if any(len(item) != per_area for item in words):
         raise ValueError("every area needs as many words for the SQL generator")
+    from needs import language
+
+    def lemmas(values: list[str]) -> list[str]:
+        return [language.lemma_text(value) for value in values]
+
     params: dict[str, Any] = {
         "count": count,
+        # The stored lemma columns (``Need.title_lemmas``, ``Need.text_lemmas``), put
+        # together from the lemmas of each piece as the text itself is.
+        "word_lemmas": [lemmas(item) for item in words],
+        "benef_lemmas": lemmas(BENEFICIARIES),
+        "sentence_lemmas": lemmas(NEED_SENTENCES),
+        "nil_lemmas": lemmas([n.name for n in nils]),
+        "servono_lemmas": language.lemma_text("Servono"),
+        "project_lemmas": language.lemma_text("per il progetto"),
+        "text_lemmas": language.lemma_text("Cerchiamo per. Utili anche"),
         "area_ids": [world.areas[slug].pk for slug in slugs],
         "words": words,
         "department_ids": [d.pk for d in world.departments],
@@ -480,7 +494,7 @@ def grow_needs_sql(world: World, count: int) -> None:
             INSERT INTO {table} (title, description, resource_kind, quantity, unit,
                 quantity_open, beneficiaries, school, address, priority, wanted_by, status,
                 created_at, updated_at, published_at, last_reviewed_at, area_id,
-                department_id, neighbourhood_id)
+                department_id, neighbourhood_id, title_lemmas, text_lemmas)
             SELECT left(CASE r.form
                        WHEN 0 THEN initcap(left(r.item, 1)) || substr(r.item, 2) || ' per '
                                    || r.benef || r.place
@@ -497,12 +511,27 @@ def grow_needs_sql(world: World, count: int) -> None:
                    r.benef, '', '', r.priority, r.wanted_by,
                    CASE WHEN r.partly THEN 'partially_covered' ELSE 'published' END,
                    r.reviewed, r.reviewed, r.reviewed, r.reviewed,
-                   r.area_id, r.department_id, r.nil_id
+                   r.area_id, r.department_id, r.nil_id,
+                   concat_ws(' ', CASE WHEN r.form = 1 THEN %(servono_lemmas)s END, r.item_l,
+                             CASE WHEN r.form = 0 THEN r.benef_l END,
+                             CASE WHEN r.form IN (0, 1) AND r.place <> '' THEN r.nil_l END,
+                             CASE WHEN r.form = 3 THEN %(project_lemmas)s END,
+                             CASE WHEN r.form IN (2, 3) THEN r.other_l END),
+                   concat_ws(' ', r.benef_l, %(text_lemmas)s, r.item_l, r.other_l, r.s1_l,
+                             r.s2_l)
             FROM generate_series(1, %(count)s) AS g(i)
             CROSS JOIN LATERAL (
                 SELECT x.*,
                        (%(words)s::text[][])[x.a][x.w1] AS item,
                        (%(words)s::text[][])[x.a][1 + (x.w1 + x.w2 - 1) %% {per_area}] AS other,
+                       (%(word_lemmas)s::text[][])[x.a][x.w1] AS item_l,
+                       (%(word_lemmas)s::text[][])[x.a][1 + (x.w1 + x.w2 - 1) %% {per_area}]
+                           AS other_l,
+                       (%(benef_lemmas)s::text[])[x.b] AS benef_l,
+                       (%(sentence_lemmas)s::text[])[x.s] AS s1_l,
+                       (%(sentence_lemmas)s::text[])[1 + (x.s + x.s_step - 1) %% cardinality(
+                           %(sentences)s::text[])] AS s2_l,
+                       (%(nil_lemmas)s::text[])[x.n] AS nil_l,
                        (%(area_ids)s::bigint[])[x.a] AS area_id,
                        (%(beneficiaries)s::text[])[x.b] AS benef,
                        (%(sentences)s::text[])[x.s] AS s1,
@@ -546,6 +575,9 @@ def grow_needs_sql(world: World, count: int) -> None:
             ) AS r""",  # noqa: S608 (table name and a constant from code)
             params,
         )
+        # Django's foreign keys are checked at commit; an index cannot be built while those
+        # checks are pending, so run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, definition in indexes:
             cursor.execute(definition)
 
