@@ -193,6 +193,7 @@ def _apply(
     live = [row for row in rows if not row.has_closed_match]
     to_write: dict[tuple[int, int], tuple[engine.Candidate, engine.Score]] = {}
     to_expire: list[retrieval.Row] = []
+    to_irrelevant: list[retrieval.Row] = []
 
     scored: list[tuple[engine.Candidate, engine.Score]] = []
     for row in live:
@@ -203,6 +204,11 @@ def _apply(
             continue
         c = row.candidate
         result = engine.score(c, ctx)
+        if row.has_open_match and not result.eligible and row.match_stage in UNWORKED_STAGES:
+            # Nobody has worked it yet and it no longer passes the relevance gate (the
+            # texts or the gate changed): it goes, like a pair that no longer qualifies.
+            to_irrelevant.append(row)
+            continue
         if row.has_open_match:
             to_write[(c.offer_id, c.need_id)] = (c, result)
         if row.qualifies:
@@ -216,7 +222,7 @@ def _apply(
     # The offer whose run this is gets its waiting candidates topped up to the cap even
     # when nothing new was found (a routed match declined since frees a slot).
     top_up = subject.pk if propose_new and isinstance(subject, Offer) else None
-    if not to_write and not to_expire:
+    if not to_write and not to_expire and not to_irrelevant:
         return []
 
     with transaction.atomic():
@@ -236,6 +242,11 @@ def _apply(
                     match.other_candidate and match.pk not in routed
                 )
         expired = _expire(to_expire, actor=actor)
+        expired += _expire(
+            to_irrelevant,
+            actor=actor,
+            note=gettext("Expired by re-matching: the texts no longer show that the offer fits."),
+        )
         log_action(
             actor=actor,
             action=action,
@@ -342,7 +353,7 @@ def _upsert(items: list[tuple[engine.Candidate, engine.Score]]) -> list[Match]:
     return matches
 
 
-def _expire(rows: list[retrieval.Row], *, actor: Any) -> list[int]:
+def _expire(rows: list[retrieval.Row], *, actor: Any, note: str = "") -> list[int]:
     """Move unworked matches whose pair no longer qualifies to "expired".
 
     Goes through the lifecycle (``matching.lifecycle.transition``: timeline event, audit,
@@ -353,7 +364,7 @@ def _expire(rows: list[retrieval.Row], *, actor: Any) -> list[int]:
         return []
     from .lifecycle import transition  # lifecycle imports services: import at call time
 
-    note = gettext("Expired by re-matching: the need or the offer no longer qualifies.")
+    note = note or gettext("Expired by re-matching: the need or the offer no longer qualifies.")
     expired = []
     for row in sorted(rows, key=lambda r: r.match_id or 0):
         if row.match_id is None:

@@ -135,3 +135,29 @@ def test_the_need_chosen_on_the_form_passes_the_gate_and_keeps_the_offer_off_the
     parts = {p["key"] for p in matches[0].score_parts["parts"]}
     assert "chosen" in parts and matches[0].score_parts["eligible"]
     assert not IntakeItem.objects.filter(offer=offer).exists()
+
+
+@pytest.mark.django_db
+def test_rematching_expires_unworked_matches_that_no_longer_pass_the_gate(monkeypatch):
+    from matching.models import Stage
+
+    from .engine_catalogue import laptop_offer
+
+    catalogue = build_catalogue()
+    offer = laptop_offer(catalogue)
+    services.match_offer(offer=offer, route=False)
+    unworked = Match.objects.get(offer=offer, need=catalogue.needs["laptops"])
+    worked = Match.objects.filter(offer=offer).exclude(pk=unworked.pk).first()
+    worked.stage = Stage.CONTACTED  # a manager has contacted the stakeholder
+    worked.save()
+
+    # A stricter gate (or texts that changed): nothing passes on content any more.
+    monkeypatch.setattr(engine, "LIMITS", replace(engine.LIMITS, relevance_threshold=1.01))
+    services.match_offer(offer=offer, route=False)
+
+    unworked.refresh_from_db()
+    worked.refresh_from_db()
+    assert unworked.stage == Stage.EXPIRED
+    assert worked.stage == Stage.CONTACTED  # left to the account manager
+    event = unworked.events.last()
+    assert event.to_stage == Stage.EXPIRED and "i testi non mostrano" in event.note  # Italian
