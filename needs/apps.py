@@ -18,5 +18,12 @@ class NeedsConfig(AppConfig):
         roles.grant(
             roles.DEPARTMENT, "needs.add_need", "needs.change_need", "needs.view_need", *reference
         )
+        thesaurus = [
+            f"needs.{action}_{model}"
+            for action in ("add", "change", "delete", "view")
+            for model in ("thesaurusgroup", "thesaurusterm")
+        ]
         roles.grant(roles.ACCOUNT_MANAGER, "needs.view_need", *reference)
-        roles.grant(roles.TEAM_LEAD, "needs.view_need", *reference)
+        roles.grant(roles.ACCOUNT_MANAGER, "needs.view_thesaurusgroup", "needs.view_thesaurusterm")
+        # The team lead keeps the thesaurus the search and the matching engine use.
+        roles.grant(roles.TEAM_LEAD, "needs.view_need", *reference, *thesaurus)

@@ -159,6 +159,15 @@ def thesaurus_links(text: str) -> list[Link]:
         return [Link(group_id=g, found=f, terms=tuple(t)) for g, f, t in cursor.fetchall()]
 
 
+def is_searchable(term: str) -> bool:
+    """Does a thesaurus term keep at least one word once stop words are dropped?"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT numnode(phraseto_tsquery(%s::regconfig, %s)) > 0", [SEARCH_CONFIG, term]
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def _any_of(texts: Iterable[str], *, phrase: bool = False) -> SearchQuery | None:
     query: SearchQuery | None = None
     for text in texts:
