@@ -607,6 +607,7 @@ def grow_needs(world: World, target: int) -> int:
 
 
 def create_offers(world: World, orgs: list[Any], count: int, *, status: str = "submitted"):
+    from needs import language
     from stakeholders.models import Offer
 
     rng = world.rng
@@ -630,11 +631,14 @@ def create_offers(world: World, orgs: list[Any], count: int, *, status: str = "s
         )
         quantity = rng.choice([1, 5, 10, 30, 100, 1000])
         start = today + timedelta(days=rng.randint(-30, 60)) if rng.random() < 0.5 else None
+        lemmas = language.offer_lemmas(title=title[:200], description=description)
         offers.append(
             Offer(
                 organisation=rng.choice(orgs),
                 resource_kind=kind,
                 title=title[:200],
+                title_lemmas=lemmas.title_lemmas,
+                text_lemmas=lemmas.text_lemmas,
                 description=description,
                 quantity=quantity,
                 quantity_open=quantity,

@@ -35,10 +35,22 @@ class Weights:
 
     text
         Full-text relevance of the need to the offer: PostgreSQL ``ts_rank_cd`` of the
-        need's text (title, beneficiaries, school, description; Italian, unaccented, so
-        "computer portatili" finds "PC portatile") against the offer's words, the words
-        of its title counting double (``text_title_share``), blended with the trigram
-        similarity of the two titles (``text_rank_share``).
+        need's text (title, beneficiaries, school, description; Italian, unaccented, with
+        the lemmas of its words, so "computer portatili" finds "PC portatile" and
+        "laboratori" finds "laboratorio") against the offer's words and their lemmas, the
+        words of its title counting double (``text_title_share``), blended with the
+        trigram similarity of the two titles (``text_rank_share``). A thesaurus group the
+        offer mentions counts as its words too ("notebook" finds "PC"; "laptops" finds
+        "PC portatile"), and the explanation names the link ("notebook ≈ PC"). Words of
+        the thesaurus's generic groups ("scuola", "alunni", "famiglie") find candidates
+        but weigh nothing here: they say where, not what.
+
+        The value of this part is the pair's **text relevance** (``Score.relevance``,
+        ``text_relevance()``, stored as ``relevance`` in the breakdown), 0..1, the number
+        a relevance gate thresholds: 0 when the texts share nothing but generic words;
+        below 0.1 when only the titles look alike (trigram similarity); about 0.4 when the
+        offer's title and the need share one word or thesaurus concept ("notebook" and
+        "40 PC"); 0.5-0.75 with more shared words; 1 only for near-identical texts.
     area
         The need's intervention area is one the offer names (an offer naming no area is
         neutral).
@@ -80,6 +92,8 @@ class Weights:
     # Within the rank: the share of the words of the offer's title (what the offer is
     # about), the rest all its words; a description says more, and more loosely.
     text_title_share: float = 0.5
+    # Thesaurus links named in the explanation ("notebook ≈ PC portatile").
+    links_shown: int = 3
 
     # Place values.
     place_same_neighbourhood: float = 1.0
@@ -178,6 +192,7 @@ LABELS: dict[str, str] = {
 REASONS: dict[str, str] = {
     "text_words": gettext_noop("Shares words with the offer (title similarity %(similarity)d%%)"),
     "text_none": gettext_noop("No words in common with the offer"),
+    "text_links": gettext_noop("Related words: %(links)s (title similarity %(similarity)d%%)"),
     "area_in": gettext_noop("The offer names this intervention area"),
     "area_out": gettext_noop("The offer names other intervention areas"),
     "area_unspecified": gettext_noop("The offer names no intervention area"),
@@ -241,6 +256,8 @@ class Candidate:
     history_completed: int = 0
     history_agreed: int = 0
     chosen: bool = False
+    # Thesaurus links between the two texts, as "offer term ≈ need term".
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -286,10 +303,16 @@ class Score(NamedTuple):
     # stakeholder's choice)? The other parts alone never make a match.
     eligible: bool
 
+    @property
+    def relevance(self) -> float:
+        """The text relevance of the pair, 0..1 (the value of the text part)."""
+        return next((part.value for part in self.parts if part.key == "text"), 0.0)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "version": SCORE_VERSION,
             "total": round(self.total, 4),
+            "relevance": round(self.relevance, 4),
             "eligible": self.eligible,
             "parts": [part.as_json() for part in self.parts],
         }
@@ -304,18 +327,22 @@ def text_part(c: Candidate, w: Weights) -> Part:
     rank_value = _clamp(rank / w.text_rank_saturation) if w.text_rank_saturation else 0.0
     value = w.text_rank_share * rank_value + (1 - w.text_rank_share) * _clamp(c.title_similarity)
     reason = "text_words" if c.text_rank > 0 or c.title_similarity >= 0.3 else "text_none"
-    return Part(
-        "text",
-        _clamp(value),
-        w.text,
-        reason,
-        {"similarity": round(100 * c.title_similarity)},
-        {
-            "rank": round(c.text_rank, 4),
-            "title_rank": round(c.title_rank, 4),
-            "trigram": round(c.title_similarity, 4),
-        },
-    )
+    params: dict[str, Any] = {"similarity": round(100 * c.title_similarity)}
+    raw: dict[str, Any] = {
+        "rank": round(c.text_rank, 4),
+        "title_rank": round(c.title_rank, 4),
+        "trigram": round(c.title_similarity, 4),
+    }
+    if c.links:
+        reason = "text_links"
+        params["links"] = ", ".join(c.links[: w.links_shown])
+        raw["links"] = list(c.links)
+    return Part("text", _clamp(value), w.text, reason, params, raw)
+
+
+def text_relevance(c: Candidate, w: Weights = WEIGHTS) -> float:
+    """How much the two texts are about the same thing, 0..1 (see ``Weights.text``)."""
+    return text_part(c, w).value
 
 
 def area_part(c: Candidate, w: Weights) -> Part:

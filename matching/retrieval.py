@@ -36,7 +36,8 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from needs.models import Need, Neighbourhood
+from contactpoint.search import SEARCH_CONFIG
+from needs.models import Need, Neighbourhood, ThesaurusGroup, ThesaurusTerm
 from stakeholders.models import Offer, Organisation
 
 from .engine import LIMITS, Candidate, Limits, OutreachCandidate
@@ -101,8 +102,27 @@ def _queries(prefix: str, table: str, stats: str, where: str, *, pairs: bool) ->
     ``row_budget``. When that leaves no word known to occur, the ``min_terms`` rarest ones
     are searched for anyway, so an offer written in common words still finds something.
     """
-    pair_sql = ""
+    pair_sql = pair_out = pair_join = ""
     if pairs:
+        # A thesaurus group counts as a word of its own, paired with the other words kept
+        # (not those of the term that found it): "notebook" + "scuola" also finds
+        # "PC" + "scuola". Only terms not too common to tell rows apart take part.
+        pair_out = """,
+               CASE WHEN y.q_pairs IS NULL THEN q0.q_pairs
+                    WHEN q0.q_pairs::text = '' THEN y.q_pairs
+                    ELSE q0.q_pairs || y.q_pairs END AS q_pairs"""
+        pair_join = f"""
+        LEFT JOIN (
+            SELECT g.src_id,
+                   nullif(string_agg('((' || g.q_pair_group::text || ') & '
+                                     || {_quoted("k.lexeme")} || ')', ' | '), '')
+                       ::tsquery AS q_pairs
+            FROM {prefix}_groups g
+            JOIN {prefix}_kept k
+                 ON k.src_id = g.src_id AND NOT (k.lexeme = ANY(g.found_lexemes))
+            WHERE g.q_pair_group IS NOT NULL
+            GROUP BY g.src_id
+        ) AS y ON y.src_id = q0.src_id"""  # noqa: S608
         pair_sql = f""",
                (SELECT coalesce(string_agg('(' || {_quoted("a.lexeme")} || ' & '
                                            || {_quoted("b.lexeme")} || ')', ' | '), '')::tsquery
@@ -145,12 +165,81 @@ def _queries(prefix: str, table: str, stats: str, where: str, *, pairs: bool) ->
         ) AS k
         WHERE chosen OR (NOT any_known AND present_pos <= %(min_terms)s)
     ),
-    {prefix}_q AS MATERIALIZED (
+    {_links(prefix, table, stats, where)},
+    {prefix}_q0 AS MATERIALIZED (
         SELECT k.src_id, string_agg({_quoted("k.lexeme")}, ' | ')::tsquery AS q,
                nullif(string_agg({_quoted("k.lexeme")}, ' | ') FILTER (WHERE k.in_title), '')
-                   ::tsquery AS q_title{pair_sql}
+                   ::tsquery AS q_title,
+               nullif(string_agg({_quoted("k.lexeme")}, ' | ')
+                      FILTER (WHERE gx.lexeme IS NULL), '')::tsquery AS q_rank,
+               nullif(string_agg({_quoted("k.lexeme")}, ' | ')
+                      FILTER (WHERE k.in_title AND gx.lexeme IS NULL), '')
+                   ::tsquery AS q_title_rank{pair_sql}
         FROM {prefix}_kept k
+        LEFT JOIN {prefix}_generic gx ON gx.lexeme = k.lexeme
         GROUP BY k.src_id
+    ),
+    {prefix}_q AS MATERIALIZED (
+        SELECT q0.src_id,
+               {_or("q0.q", "x.q_syn")} AS q,
+               {_or("q0.q_title", "x.q_syn_title")} AS q_title,
+               {_or("q0.q_rank", "x.q_syn")} AS q_rank,
+               {_or("q0.q_title_rank", "x.q_syn_title")} AS q_title_rank{pair_out}
+        FROM {prefix}_q0 q0
+        LEFT JOIN (
+            SELECT g.src_id, string_agg('(' || g.q_group::text || ')', ' | ')::tsquery AS q_syn,
+                   nullif(string_agg('(' || g.q_group::text || ')', ' | ')
+                          FILTER (WHERE g.in_title), '')::tsquery AS q_syn_title
+            FROM {prefix}_groups g GROUP BY g.src_id
+        ) AS x ON x.src_id = q0.src_id{pair_join}
+    )"""  # noqa: S608
+
+
+def _or(a: str, b: str) -> str:
+    """SQL for the OR of two tsqueries either of which may be NULL."""
+    return f"CASE WHEN {b} IS NULL THEN {a} WHEN {a} IS NULL THEN {b} ELSE {a} || {b} END"
+
+
+def _links(prefix: str, table: str, stats: str, where: str) -> str:
+    """CTEs ``<prefix>_links`` and ``<prefix>_groups``: the thesaurus groups each row's
+    search document mentions (``needs.language``: a term matches when the document
+    matches its phrase query), with the term that was found, whether it is in the title
+    (weight A), its lexemes, and the group as one OR query of all its terms (``q_group``;
+    ``q_pair_group`` keeps only the terms whose rarest lexeme is in at most ``max_docs``
+    rows of the searched table, for the two-word search). Read from the table on every
+    run: an edit in the admin applies to the next match."""
+    thesaurus = ThesaurusTerm._meta.db_table
+    groups = ThesaurusGroup._meta.db_table
+    return f"""
+    {prefix}_generic AS MATERIALIZED (
+        SELECT DISTINCT u.lexeme
+        FROM {thesaurus} t JOIN {groups} g ON g.id = t.group_id AND g.generic
+        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', t.term)))
+             AS u(lexeme)
+    ),
+    {prefix}_links AS MATERIALIZED (
+        SELECT DISTINCT ON (x.id, t.group_id)
+               x.id AS src_id, t.group_id, t.term AS found, t.query AS found_query,
+               ts_filter(x.search_vector, '{{a}}') @@ t.query AS in_title,
+               tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', t.term)) AS found_lexemes
+        FROM {table} x JOIN {thesaurus} t ON x.search_vector @@ t.query
+        JOIN {groups} g ON g.id = t.group_id AND NOT g.generic
+        WHERE {where} AND numnode(t.query) > 0
+        ORDER BY x.id, t.group_id, ts_filter(x.search_vector, '{{a}}') @@ t.query DESC,
+                 numnode(t.query) DESC, t.term
+    ),
+    {prefix}_groups AS MATERIALIZED (
+        SELECT l.src_id, l.group_id, l.in_title, l.found_lexemes,
+               string_agg('(' || t.query::text || ')', ' | ')::tsquery AS q_group,
+               nullif(string_agg('(' || t.query::text || ')', ' | ') FILTER (
+                   WHERE (SELECT coalesce(min(st.docs), 0)
+                          FROM unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', t.term)))
+                               AS tl(lexeme)
+                          LEFT JOIN {stats} st ON st.lexeme = tl.lexeme) <= %(max_docs)s
+               ), '')::tsquery AS q_pair_group
+        FROM {prefix}_links l
+        JOIN {thesaurus} t ON t.group_id = l.group_id AND numnode(t.query) > 0
+        GROUP BY l.src_id, l.group_id, l.in_title, l.found_lexemes
     )"""  # noqa: S608
 
 
@@ -226,11 +315,12 @@ def _tail() -> str:
     """The facts of every pair in ``pairs``. The text part always ranks the need's text
     against the offer's words (``offer_q``), whichever side the pair was found from."""
     t = _tables()
+    thesaurus = ThesaurusTerm._meta.db_table
     return f"""
     SELECT p.offer_id, p.need_id,
            (f.ok AND nf.ok AND f.resource_kind = nf.resource_kind) AS qualifies,
-           coalesce(ts_rank_cd(nf.search_vector, oq.q, 32), 0) AS text_rank,
-           coalesce(ts_rank_cd(nf.search_vector, oq.q_title, 32), 0) AS title_rank,
+           coalesce(ts_rank_cd(nf.search_vector, oq.q_rank, 32), 0) AS text_rank,
+           coalesce(ts_rank_cd(nf.search_vector, oq.q_title_rank, 32), 0) AS title_rank,
            similarity(nf.title, f.title) AS title_similarity,
            f.area_ids, nf.area_id, f.neighbourhood_ids, f.municipio_ids,
            nf.neighbourhood_id, nf.municipio_ids,
@@ -238,7 +328,16 @@ def _tail() -> str:
            nf.wanted_by, nf.priority, nf.reviewed_at,
            coalesce(h.completed, 0), coalesce(h.agreed, 0),
            coalesce(f.chosen_need_id = nf.id, false) AS chosen,
-           m.id, m.stage
+           m.id, m.stage,
+           -- the thesaurus links between the two texts ("notebook ≈ PC portatile"): a group
+           -- the offer mentions, through a term the need does not use itself
+           ARRAY(SELECT DISTINCT ON (l.group_id) l.found || ' ≈ ' || tt.term
+                 FROM offer_links l
+                 JOIN {thesaurus} tt ON tt.group_id = l.group_id AND numnode(tt.query) > 0
+                 WHERE l.src_id = p.offer_id AND nf.search_vector @@ tt.query
+                   AND NOT (nf.search_vector @@ l.found_query)
+                 ORDER BY l.group_id, ts_filter(nf.search_vector, '{{a}}') @@ tt.query DESC,
+                          numnode(tt.query) DESC, length(tt.term) DESC, tt.term) AS links
     FROM pairs p
     JOIN offer_facts f ON f.id = p.offer_id
     JOIN need_facts nf ON nf.id = p.need_id
@@ -466,6 +565,7 @@ def _rows(sql: str, params: dict[str, Any]) -> list[Row]:
             history_completed=r[19],
             history_agreed=r[20],
             chosen=bool(r[21]),
+            links=tuple(r[24] or ()),
         )
         rows.append(
             Row(candidate=candidate, qualifies=bool(r[2]), match_id=r[22], match_stage=r[23])

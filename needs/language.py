@@ -35,7 +35,7 @@ from django.db import connection
 
 from contactpoint.search import SEARCH_CONFIG
 
-from .models import ThesaurusTerm
+from .models import ThesaurusGroup, ThesaurusTerm
 
 # Italian first: the catalogue is written in Italian; English offers and queries follow.
 LANGUAGES = ("it", "en")
@@ -133,17 +133,20 @@ class Link:
 
 def thesaurus_links(text: str) -> list[Link]:
     """The thesaurus groups the text mentions (one query): for each, the term found and
-    every term of the group. Read from the table each time: edits apply at once."""
+    every term of the group (generic groups are not synonyms and link nothing). Read from
+    the table each time: edits apply at once."""
     text = " ".join(text.split())
     if not text:
         return []
     document = f"{text} {lemma_text(text)}"
     table = ThesaurusTerm._meta.db_table
+    groups = ThesaurusGroup._meta.db_table
     sql = f"""
         WITH doc AS (SELECT to_tsvector(%s::regconfig, %s) AS v),
         found AS (
             SELECT DISTINCT ON (t.group_id) t.group_id, t.term
             FROM {table} t CROSS JOIN doc
+            JOIN {groups} g ON g.id = t.group_id AND NOT g.generic
             WHERE numnode(t.query) > 0 AND doc.v @@ t.query
             ORDER BY t.group_id, numnode(t.query) DESC, t.term
         )
@@ -154,6 +157,15 @@ def thesaurus_links(text: str) -> list[Link]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [SEARCH_CONFIG, document])
         return [Link(group_id=g, found=f, terms=tuple(t)) for g, f, t in cursor.fetchall()]
+
+
+def is_searchable(term: str) -> bool:
+    """Does a thesaurus term keep at least one word once stop words are dropped?"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT numnode(phraseto_tsquery(%s::regconfig, %s)) > 0", [SEARCH_CONFIG, term]
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def _any_of(texts: Iterable[str], *, phrase: bool = False) -> SearchQuery | None:

@@ -290,6 +290,14 @@ class ThesaurusGroup(models.Model):
 
     key = models.SlugField(_("key"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    generic = models.BooleanField(
+        _("generic words"),
+        default=False,
+        help_text=_(
+            "Not synonyms but words too common to tell needs apart (school, pupils, "
+            "families): they link nothing and do not count for the text relevance of a match."
+        ),
+    )
 
     class Meta:
         verbose_name = _("thesaurus group")

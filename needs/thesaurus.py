@@ -1,10 +1,12 @@
 """The thesaurus as data: groups of equivalent terms read from a CSV file.
 
-``needs/data/thesaurus.csv`` holds Milan's groups (columns ``group,name,language,term``,
-one row per term). Loading is idempotent: groups are matched on their key, their name is
-updated and missing terms are added; terms the team lead added or removed in the admin are
-left alone (``replace=True`` makes the table equal to the file instead). Another city loads
-its own file with ``manage.py load_thesaurus PATH``.
+``needs/data/thesaurus.csv`` holds Milan's groups (columns ``group,name,language,term``
+and an optional ``generic``, one row per term; ``generic`` = 1 on the rows of a group of
+words too common to tell needs apart, which links nothing). Loading is idempotent: groups
+are matched on their key, their name is updated and missing terms are added; terms the
+team lead added or removed in the admin are left alone (``replace=True`` makes the table
+equal to the file instead). Another city loads its own file with
+``manage.py load_thesaurus PATH``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ TERM_MAX = 100
 class GroupRow:
     key: str
     name: str
+    generic: bool = False
     terms: dict[str, str] = field(default_factory=dict)  # term -> language
 
 
@@ -50,6 +53,8 @@ def read_thesaurus(path: Path | str = DEFAULT_THESAURUS) -> list[GroupRow]:
         if language not in languages:
             raise ReferenceDataError(f"{where}: unknown language {language!r}")
         group = groups.setdefault(key, GroupRow(key=key, name=values["name"] or key))
+        if values.get("generic", "").lower() in ("1", "yes", "true", "si", "sì"):
+            group.generic = True
         if not any(normalise(t) == normalise(term) for t in group.terms):
             group.terms[term] = language
     return list(groups.values())
@@ -61,10 +66,13 @@ def load_thesaurus_rows(
     """Write checked groups with the given models (real or a migration's historical ones).
     Returns (groups created, terms created)."""
     created_groups = created_terms = 0
+    # A migration's historical model may predate the ``generic`` flag.
+    has_generic = any(f.name == "generic" for f in group_model._meta.get_fields())
     for row in groups:
-        group, was_created = group_model.objects.update_or_create(
-            key=row.key, defaults={"name": row.name[:200]}
-        )
+        defaults: dict[str, Any] = {"name": row.name[:200]}
+        if has_generic:
+            defaults["generic"] = row.generic
+        group, was_created = group_model.objects.update_or_create(key=row.key, defaults=defaults)
         created_groups += was_created
         existing = {normalise(t) for t in group.terms.values_list("term", flat=True)}
         new = [

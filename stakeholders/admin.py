@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from contactpoint import roles
 from contactpoint.audit import history_for, log_action
+from needs import language
 
 from . import imports, registry
 from .models import (
@@ -1317,6 +1318,9 @@ class OfferAdmin(admin.ModelAdmin):
         return f"{offer.quantity} {offer.unit} ({offer.quantity_open})"
 
     def save_model(self, request: HttpRequest, obj: Offer, form: Any, change: bool) -> None:
+        if {"title", "description"} & set(form.changed_data):
+            lemmas = language.offer_lemmas(title=obj.title, description=obj.description)
+            obj.title_lemmas, obj.text_lemmas = lemmas.title_lemmas, lemmas.text_lemmas
         super().save_model(request, obj, form, change)
         fields = _changed_fields(form)
         if fields:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
+from needs.language import offer_lemmas
 
 from . import registry, throttling
 from .models import Consent, ContactPerson, Offer, Organisation, OrganisationMembership
@@ -195,12 +196,17 @@ def _record_offer(
         )
 
     quantity = data["quantity"]
+    title = " ".join(data["title"].split())
+    description = data["description"].strip()
+    lemmas = offer_lemmas(title=title, description=description)
     offer = Offer.objects.create(
         organisation=organisation,
         contact=contact,
         resource_kind=data["resource_kind"],
-        title=" ".join(data["title"].split()),
-        description=data["description"].strip(),
+        title=title,
+        description=description,
+        title_lemmas=lemmas.title_lemmas,
+        text_lemmas=lemmas.text_lemmas,
         quantity=quantity,
         quantity_open=quantity,
         unit=data["unit"].strip(),

@@ -158,6 +158,8 @@ class OfferFactory(factory.django.DjangoModelFactory):
     quantity_open = factory.LazyAttribute(lambda o: o.quantity)
     unit = "pezzi"
     submitted_email = factory.LazyAttribute(lambda o: o.contact.email if o.contact else "x@y.it")
+    title_lemmas = factory.LazyAttribute(lambda o: language.lemma_text(o.title))
+    text_lemmas = factory.LazyAttribute(lambda o: language.lemma_text(o.description))
 
 
 class AccountManagerProfileFactory(factory.django.DjangoModelFactory):
