@@ -134,7 +134,7 @@ class Limits:
     keep: new matches created per run (the best ones above ``min_score``).
     min_score: below this a pair is not proposed.
     relevance_threshold: the relevance gate. A pair is a match only on evidence about
-        content: its text relevance (``relevance``: the value of the "text" part, 0..1)
+        content: its text relevance (``text_relevance``: the value of the "text" part, 0..1)
         reaches this, or the stakeholder chose the need on the form. Place, quantity,
         timing, priority, freshness, history and area only rank the pairs that pass; they
         never lift an irrelevant one over the line. Raise it for fewer, surer matches.
@@ -432,11 +432,6 @@ def history_part(c: Candidate, w: Weights) -> Part:
         raw,
         raw,
     )
-
-
-def relevance(candidate: Candidate, weights: Weights = WEIGHTS) -> float:
-    """The evidence about content the gate looks at: the text part's value, 0..1."""
-    return text_part(candidate, weights).value
 
 
 def passes_gate(candidate: Candidate, text_value: float, limits: Limits | None = None) -> bool:

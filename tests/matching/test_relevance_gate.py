@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from contactpoint.models import AuditEntry
 from matching import engine, services
@@ -53,10 +54,10 @@ def test_place_quantity_timing_priority_freshness_history_and_area_never_pass_th
 
 def test_text_relevance_at_the_threshold_passes_and_below_does_not():
     relevant = replace(CHAIRS_FOR_FOOD, text_rank=0.5, title_rank=0.5)
-    assert engine.relevance(relevant) >= engine.LIMITS.relevance_threshold
+    assert engine.text_relevance(relevant) >= engine.LIMITS.relevance_threshold
     assert engine.score(relevant, CTX).eligible
 
-    value = engine.relevance(relevant)
+    value = engine.text_relevance(relevant)
     strict = Limits(relevance_threshold=value + 0.01)
     assert not engine.score(relevant, CTX, WEIGHTS, strict).eligible
     assert engine.rank([relevant], CTX, limits=strict) == []
@@ -67,7 +68,7 @@ def test_a_chosen_need_passes_the_gate_whatever_the_text():
 
     result = engine.score(chosen, CTX)
 
-    assert engine.relevance(chosen) == 0.0
+    assert engine.text_relevance(chosen) == 0.0
     assert result.eligible
     assert engine.rank([chosen], CTX) == [(chosen, result)]
 
@@ -153,11 +154,12 @@ def test_rematching_expires_unworked_matches_that_no_longer_pass_the_gate(monkey
 
     # A stricter gate (or texts that changed): nothing passes on content any more.
     monkeypatch.setattr(engine, "LIMITS", replace(engine.LIMITS, relevance_threshold=1.01))
-    services.match_offer(offer=offer, route=False)
+    with translation.override("en"):
+        services.match_offer(offer=offer, route=False)
 
     unworked.refresh_from_db()
     worked.refresh_from_db()
     assert unworked.stage == Stage.EXPIRED
     assert worked.stage == Stage.CONTACTED  # left to the account manager
     event = unworked.events.last()
-    assert event.to_stage == Stage.EXPIRED and "i testi non mostrano" in event.note  # Italian
+    assert event.to_stage == Stage.EXPIRED and "no longer show" in event.note
