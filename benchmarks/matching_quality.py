@@ -308,9 +308,51 @@ def _create_offers(offers: list[dict[str, Any]], need_ids: dict[str, int]) -> di
     return ids
 
 
+def _tune_point(
+    offers: list[dict[str, Any]],
+    ranked: dict[str, list[tuple[str, float, float]]],
+    *,
+    cap: int,
+    margin: float,
+    ratio: float,
+) -> dict[str, Any]:
+    """The tune half's figures for one setting, routing as ``routing.select_routed`` does
+    for a new offer."""
+    from matching import routing
+
+    hits, rr, routed, irrelevant, unfit_routed, fitting = 0, 0.0, 0, 0, 0, 0
+    for spec in offers:
+        relevant = set(spec.get("relevant") or [])
+        ranking = ranked[spec["key"]]
+        close = routing.routable(
+            [(score, relevance) for _k, score, relevance in ranking],
+            margin=margin,
+            relevance_ratio=ratio,
+        )
+        sent = [k for (k, _s, _r), ok in zip(ranking, close, strict=True) if ok][:cap]
+        routed += len(sent)
+        irrelevant += sum(1 for k in sent if k not in relevant)
+        if relevant:
+            fitting += 1
+            hits += bool(ranking) and ranking[0][0] in relevant
+            first = next((i for i, (k, _s, _r) in enumerate(ranking, 1) if k in relevant), None)
+            rr += 1 / first if first else 0.0
+        elif sent:
+            unfit_routed += 1
+    return {
+        "route_relevance_ratio": ratio,
+        "precision_at_1": round(hits / fitting, 4),
+        "mrr": round(rr / fitting, 4),
+        "irrelevant_routed_share": round(irrelevant / routed, 4) if routed else 0.0,
+        "routed_matches": routed,
+        "unfit_routed": unfit_routed,
+    }
+
+
 def tune(
-    thresholds: tuple[float, ...] = (0.0, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3),
-    margins: tuple[float, ...] = (0.0, 0.03, 0.05, 0.08, 0.1, 0.15),
+    thresholds: tuple[float, ...] = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
+    margins: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1, 0.15),
+    ratios: tuple[float, ...] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9),
 ) -> list[dict[str, Any]]:
     """Try the gate and routing knobs on the ``tune`` half only (``python -m
     benchmarks``, below): the candidates are retrieved once, then scored,
@@ -340,45 +382,38 @@ def tune(
         limits = replace(engine.LIMITS, relevance_threshold=threshold)
         ranked = {
             key: [
-                (need_keys[c.need_id], s.total)
+                (need_keys[c.need_id], s.total, 1.0 if c.chosen else s.relevance)
                 for c, s in engine.rank(candidates, ctx, limits=limits)
             ]
             for key, candidates in rows.items()
         }
         for margin in margins:
-            hits, rr, routed, irrelevant, unfit_routed, fitting = 0, 0.0, 0, 0, 0, 0
-            for spec in offers:
-                relevant = set(spec.get("relevant") or [])
-                ranking = ranked[spec["key"]]
-                best = ranking[0][1] if ranking else 0.0
-                sent = [k for k, score in ranking if score >= best - margin - 1e-9][:cap]
-                routed += len(sent)
-                irrelevant += sum(1 for k in sent if k not in relevant)
-                if relevant:
-                    fitting += 1
-                    hits += bool(ranking) and ranking[0][0] in relevant
-                    first = next((i for i, (k, _s) in enumerate(ranking, 1) if k in relevant), None)
-                    rr += 1 / first if first else 0.0
-                elif sent:
-                    unfit_routed += 1
-            results.append(
-                {
-                    "relevance_threshold": threshold,
-                    "route_margin": margin,
-                    "precision_at_1": round(hits / fitting, 4),
-                    "mrr": round(rr / fitting, 4),
-                    "irrelevant_routed_share": round(irrelevant / routed, 4) if routed else 0.0,
-                    "routed_matches": routed,
-                    "unfit_routed": unfit_routed,
-                }
+            for ratio in ratios:
+                results.append(
+                    _tune_point(offers, ranked, cap=cap, margin=margin, ratio=ratio)
+                    | {"relevance_threshold": threshold, "route_margin": margin}
+                )
+    # Best first by one plain objective: the two ranking goals minus the routing errors.
+    unfit = sum(1 for o in offers if not o.get("relevant")) or 1
+    results.sort(
+        key=lambda r: (
+            -(
+                r["precision_at_1"]
+                + r["mrr"]
+                - r["irrelevant_routed_share"]
+                - r["unfit_routed"] / unfit
             )
+        )
+    )
+    write_report("matching_quality_tuning", {"half": "tune", "points": results})
     print(
-        f"{'threshold':>9} {'margin':>6} {'P@1':>6} {'MRR':>6} {'irrel.':>7} "
+        f"{'threshold':>9} {'margin':>6} {'ratio':>5} {'P@1':>6} {'MRR':>6} {'irrel.':>7} "
         f"{'routed':>6} {'unfit':>5}"
     )
-    for r in results:
+    for r in results[:30]:
         print(
             f"{r['relevance_threshold']:>9.2f} {r['route_margin']:>6.2f} "
+            f"{r['route_relevance_ratio']:>5.2f} "
             f"{r['precision_at_1']:>6.3f} {r['mrr']:>6.3f} {r['irrelevant_routed_share']:>7.1%} "
             f"{r['routed_matches']:>6} {r['unfit_routed']:>5}"
         )

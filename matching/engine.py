@@ -141,6 +141,9 @@ class Limits:
     route_margin: of an offer's matches, only those scoring within this of its best one
         are routed to an account manager (at most ``MATCH_ROUTED_PER_OFFER`` of them, a
         setting); the others are kept as "other candidates" a manager may promote.
+    route_relevance_ratio: ... and only those whose text relevance is at least this share
+        of the best one's (the need the stakeholder chose counts as fully relevant): a
+        match as good on place and timing but clearly less about the same thing waits.
     max_query_lexemes: the offer's words searched for (title words first, then the rarest):
         bounds the cost of a very long description.
     max_lexeme_rows: a word found in more published needs than this (PostgreSQL's column
@@ -160,8 +163,9 @@ class Limits:
     area_candidates: int = 10
     keep: int = 10
     min_score: float = 0.35
-    relevance_threshold: float = 0.12
-    route_margin: float = 0.15
+    relevance_threshold: float = 0.15
+    route_margin: float = 0.05
+    route_relevance_ratio: float = 0.9
     max_query_lexemes: int = 12
     max_lexeme_rows: int = 2500
     query_row_budget: int = 5000

@@ -2,7 +2,8 @@
 
 **Route only the best** (``route_offer_matches``): per offer, at most
 ``MATCH_ROUTED_PER_OFFER`` open matches (default 3) are routed, and only those scoring
-within ``engine.LIMITS.route_margin`` of the offer's best; the others stay "other
+within ``engine.LIMITS.route_margin`` of the offer's best and about as relevant
+(``route_relevance_ratio``); the others stay "other
 candidates" (proposed, unassigned, nobody notified) that a manager may promote in one click
 (``promote_candidate``). Re-matching tops an offer up to the cap (a declined routed match
 frees a slot for the best waiting candidate) and never routes beyond it.
@@ -277,19 +278,60 @@ def route_match(*, match: Match, actor: Any = None) -> Match:
     return match
 
 
+def _relevance(match: Match) -> float:
+    """The text relevance stored with the match's breakdown; the stakeholder's own choice
+    counts as fully relevant."""
+    parts = match.score_parts or {}
+    if any(part.get("key") == "chosen" for part in parts.get("parts") or ()):
+        return 1.0
+    return float(parts.get("relevance") or 0.0)
+
+
+def routable(
+    scored: list[tuple[float, float]], *, margin: float, relevance_ratio: float
+) -> list[bool]:
+    """Which of an offer's (score, relevance) pairs are close enough to its best to be
+    routed: a score within ``margin`` of the best score, and a text relevance at least
+    ``relevance_ratio`` times the best relevance (a match that is only about as good on
+    place and timing, but clearly less about the same thing, waits)."""
+    if not scored:
+        return []
+    best_score = max(score for score, _relevance in scored)
+    best_relevance = max(relevance for _score, relevance in scored)
+    return [
+        score >= best_score - margin - 1e-9 and relevance >= relevance_ratio * best_relevance
+        for score, relevance in scored
+    ]
+
+
 def select_routed(
-    matches: list[Match], *, new_ids: set[int], cap: int, margin: float
+    matches: list[Match],
+    *,
+    new_ids: set[int],
+    cap: int,
+    margin: float,
+    relevance_ratio: float = 0.0,
 ) -> tuple[list[Match], list[Match]]:
     """Of an offer's open matches, which waiting ones to route now and which to keep as
     other candidates: plain logic over the matches (no database).
 
     Waiting: new in this run, or other candidates still proposed. Routed already: every
-    other open match (they fill the cap). Routed now: the best waiting ones within
-    ``margin`` of the offer's best score, until the cap is full.
+    other open match (they fill the cap). Routed now: the best waiting ones close enough
+    to the offer's best (``routable``), until the cap is full.
     """
     if not matches:
         return [], []
-    best_score = max(m.score for m in matches)
+    close = dict(
+        zip(
+            (m.pk for m in matches),
+            routable(
+                [(m.score, _relevance(m)) for m in matches],
+                margin=margin,
+                relevance_ratio=relevance_ratio,
+            ),
+            strict=True,
+        )
+    )
     waiting = sorted(
         (
             m
@@ -301,7 +343,7 @@ def select_routed(
     waiting_ids = {m.pk for m in waiting}
     already = sum(1 for m in matches if m.pk not in waiting_ids)
     slots = max(cap - already, 0)
-    to_route = [m for m in waiting if m.score >= best_score - margin - 1e-9][:slots]
+    to_route = [m for m in waiting if close[m.pk]][:slots]
     chosen = {m.pk for m in to_route}
     return to_route, [m for m in waiting if m.pk not in chosen]
 
@@ -322,6 +364,7 @@ def route_offer_matches(
         new_ids=new_ids,
         cap=settings.MATCH_ROUTED_PER_OFFER,
         margin=engine.LIMITS.route_margin,
+        relevance_ratio=engine.LIMITS.route_relevance_ratio,
     )
     held = [m.pk for m in others if not m.other_candidate]
     if held:

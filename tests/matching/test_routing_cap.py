@@ -221,3 +221,30 @@ def test_other_candidates_stay_out_of_the_unassigned_queue(client, catalogue):
     listed = {m.pk for m in response.context["cl"].result_list}
     assert listed == set(routed(offer).values_list("pk", flat=True))
     assert not listed & set(others(offer).values_list("pk", flat=True))
+
+
+def test_a_match_clearly_less_relevant_than_the_best_waits_even_when_its_score_is_close():
+    def match(pk, score, relevance, chosen=False):
+        parts = [{"key": "chosen"}] if chosen else []
+        return Match(
+            pk=pk,
+            score=score,
+            stage=Stage.PROPOSED,
+            score_parts={"relevance": relevance, "parts": parts},
+        )
+
+    best = match(1, 0.80, 0.9)
+    as_relevant = match(2, 0.78, 0.85)
+    nearer_but_off_topic = match(3, 0.79, 0.3)  # same place and dates, another thing
+    chosen = match(4, 0.77, 0.0, chosen=True)  # the stakeholder's choice counts as relevant
+
+    to_route, kept = routing.select_routed(
+        [best, as_relevant, nearer_but_off_topic, chosen],
+        new_ids={1, 2, 3, 4},
+        cap=4,
+        margin=0.05,
+        relevance_ratio=0.9,
+    )
+
+    assert [m.pk for m in to_route] == [1, 2, 4]
+    assert [m.pk for m in kept] == [3]
