@@ -310,7 +310,7 @@ def _create_offers(offers: list[dict[str, Any]], need_ids: dict[str, int]) -> di
 
 def _tune_point(
     offers: list[dict[str, Any]],
-    ranked: dict[str, list[tuple[str, float, float]]],
+    ranked: dict[str, list[tuple[str, float, float | None]]],
     *,
     cap: int,
     margin: float,
@@ -382,7 +382,7 @@ def tune(
         limits = replace(engine.LIMITS, relevance_threshold=threshold)
         ranked = {
             key: [
-                (need_keys[c.need_id], s.total, 1.0 if c.chosen else s.relevance)
+                (need_keys[c.need_id], s.total, None if c.chosen else s.relevance)
                 for c, s in engine.rank(candidates, ctx, limits=limits)
             ]
             for key, candidates in rows.items()

@@ -142,7 +142,7 @@ class Limits:
         are routed to an account manager (at most ``MATCH_ROUTED_PER_OFFER`` of them, a
         setting); the others are kept as "other candidates" a manager may promote.
     route_relevance_ratio: ... and only those whose text relevance is at least this share
-        of the best one's (the need the stakeholder chose counts as fully relevant): a
+        of the best one's (the need the stakeholder chose is not compared): a
         match as good on place and timing but clearly less about the same thing waits.
     max_query_lexemes: the offer's words searched for (title words first, then the rarest):
         bounds the cost of a very long description.

@@ -278,28 +278,30 @@ def route_match(*, match: Match, actor: Any = None) -> Match:
     return match
 
 
-def _relevance(match: Match) -> float:
-    """The text relevance stored with the match's breakdown; the stakeholder's own choice
-    counts as fully relevant."""
+def _relevance(match: Match) -> float | None:
+    """The text relevance stored with the match's breakdown; None for the need the
+    stakeholder chose (their choice is the evidence)."""
     parts = match.score_parts or {}
     if any(part.get("key") == "chosen" for part in parts.get("parts") or ()):
-        return 1.0
+        return None
     return float(parts.get("relevance") or 0.0)
 
 
 def routable(
-    scored: list[tuple[float, float]], *, margin: float, relevance_ratio: float
+    scored: list[tuple[float, float | None]], *, margin: float, relevance_ratio: float
 ) -> list[bool]:
     """Which of an offer's (score, relevance) pairs are close enough to its best to be
     routed: a score within ``margin`` of the best score, and a text relevance at least
-    ``relevance_ratio`` times the best relevance (a match that is only about as good on
-    place and timing, but clearly less about the same thing, waits)."""
+    ``relevance_ratio`` times the best one (a match only about as good on place and timing,
+    but clearly less about the same thing, waits). A relevance of None (the need the
+    stakeholder chose) needs no comparison."""
     if not scored:
         return []
     best_score = max(score for score, _relevance in scored)
-    best_relevance = max(relevance for _score, relevance in scored)
+    best_relevance = max((r for _score, r in scored if r is not None), default=0.0)
     return [
-        score >= best_score - margin - 1e-9 and relevance >= relevance_ratio * best_relevance
+        score >= best_score - margin - 1e-9
+        and (relevance is None or relevance >= relevance_ratio * best_relevance)
         for score, relevance in scored
     ]
 

@@ -236,7 +236,7 @@ def test_a_match_clearly_less_relevant_than_the_best_waits_even_when_its_score_i
     best = match(1, 0.80, 0.9)
     as_relevant = match(2, 0.78, 0.85)
     nearer_but_off_topic = match(3, 0.79, 0.3)  # same place and dates, another thing
-    chosen = match(4, 0.77, 0.0, chosen=True)  # the stakeholder's choice counts as relevant
+    chosen = match(4, 0.77, 0.0, chosen=True)  # the stakeholder chose it: no comparison
 
     to_route, kept = routing.select_routed(
         [best, as_relevant, nearer_but_off_topic, chosen],
