@@ -77,9 +77,7 @@ def test_filters_work_without_javascript(live_server, browser):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_search_finds_laboratorio_and_laboratori_alike_and_says_when_it_guesses(
-    live_server, page
-):
+def test_search_finds_laboratorio_and_laboratori_alike_and_says_when_it_guesses(live_server, page):
     for name in roles.ALL_ROLES:
         Group.objects.get_or_create(name=name)
     demo.load_reference()
