@@ -36,7 +36,6 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from contactpoint.search import SEARCH_CONFIG
 from needs.models import Need, Neighbourhood, ThesaurusGroup, ThesaurusTerm
 from stakeholders.models import Offer, Organisation
 
@@ -104,9 +103,10 @@ def _queries(prefix: str, table: str, stats: str, where: str, *, pairs: bool) ->
     """
     pair_sql = pair_out = pair_join = ""
     if pairs:
-        # A thesaurus group counts as a word of its own, paired with the other words kept
-        # (not those of the term that found it): "notebook" + "scuola" also finds
-        # "PC" + "scuola". Only terms not too common to tell rows apart take part.
+        # A thesaurus group the title mentions counts as a word of its own, paired with the
+        # other words of the title (not those of the term that found it): "notebook" +
+        # "ricondizionati" also finds "PC" + "ricondizionati". Only terms not too common to
+        # tell rows apart take part, and only the title's: the query stays small.
         pair_out = """,
                CASE WHEN y.q_pairs IS NULL THEN q0.q_pairs
                     WHEN q0.q_pairs::text = '' THEN y.q_pairs
@@ -119,8 +119,8 @@ def _queries(prefix: str, table: str, stats: str, where: str, *, pairs: bool) ->
                        ::tsquery AS q_pairs
             FROM {prefix}_groups g
             JOIN {prefix}_kept k
-                 ON k.src_id = g.src_id AND NOT (k.lexeme = ANY(g.found_lexemes))
-            WHERE g.q_pair_group IS NOT NULL
+                 ON k.src_id = g.src_id AND k.in_title AND NOT (k.lexeme = ANY(g.found_lexemes))
+            WHERE g.q_pair_group IS NOT NULL AND g.in_title
             GROUP BY g.src_id
         ) AS y ON y.src_id = q0.src_id"""  # noqa: S608
         pair_sql = f""",
@@ -214,14 +214,13 @@ def _links(prefix: str, table: str, stats: str, where: str) -> str:
     {prefix}_generic AS MATERIALIZED (
         SELECT DISTINCT u.lexeme
         FROM {thesaurus} t JOIN {groups} g ON g.id = t.group_id AND g.generic
-        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', t.term)))
-             AS u(lexeme)
+        CROSS JOIN LATERAL unnest(t.lexemes) AS u(lexeme)
     ),
     {prefix}_links AS MATERIALIZED (
         SELECT DISTINCT ON (x.id, t.group_id)
                x.id AS src_id, t.group_id, t.term AS found, t.query AS found_query,
                ts_filter(x.search_vector, '{{a}}') @@ t.query AS in_title,
-               tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', t.term)) AS found_lexemes
+               t.lexemes AS found_lexemes
         FROM {table} x JOIN {thesaurus} t ON x.search_vector @@ t.query
         JOIN {groups} g ON g.id = t.group_id AND NOT g.generic
         WHERE {where} AND numnode(t.query) > 0
@@ -230,16 +229,26 @@ def _links(prefix: str, table: str, stats: str, where: str) -> str:
     ),
     {prefix}_groups AS MATERIALIZED (
         SELECT l.src_id, l.group_id, l.in_title, l.found_lexemes,
-               string_agg('(' || t.query::text || ')', ' | ')::tsquery AS q_group,
-               nullif(string_agg('(' || t.query::text || ')', ' | ') FILTER (
+               string_agg(DISTINCT '(' || t.query::text || ')', ' | ')::tsquery AS q_group,
+               nullif(string_agg(DISTINCT '(' || t.query::text || ')', ' | ') FILTER (
                    WHERE (SELECT coalesce(min(st.docs), 0)
-                          FROM unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', t.term)))
-                               AS tl(lexeme)
+                          FROM unnest(t.lexemes) AS tl(lexeme)
                           LEFT JOIN {stats} st ON st.lexeme = tl.lexeme) <= %(max_docs)s
                ), '')::tsquery AS q_pair_group
         FROM {prefix}_links l
         JOIN {thesaurus} t ON t.group_id = l.group_id AND numnode(t.query) > 0
+        -- a phrase is redundant beside a one-word term of the group it contains ("PC
+        -- portatile" beside "PC"): a smaller query, and no phrase to re-check
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {thesaurus} t2
+            WHERE t2.group_id = t.group_id AND cardinality(t.lexemes) > 1
+              AND cardinality(t2.lexemes) = 1 AND t2.lexemes[1] = ANY(t.lexemes))
         GROUP BY l.src_id, l.group_id, l.in_title, l.found_lexemes
+    ),
+    {prefix}_linked_terms AS MATERIALIZED (
+        SELECT l.src_id, l.group_id, l.found, l.found_query, t.term, t.query
+        FROM {prefix}_links l
+        JOIN {thesaurus} t ON t.group_id = l.group_id AND numnode(t.query) > 0
     )"""  # noqa: S608
 
 
@@ -315,7 +324,6 @@ def _tail() -> str:
     """The facts of every pair in ``pairs``. The text part always ranks the need's text
     against the offer's words (``offer_q``), whichever side the pair was found from."""
     t = _tables()
-    thesaurus = ThesaurusTerm._meta.db_table
     return f"""
     SELECT p.offer_id, p.need_id,
            (f.ok AND nf.ok AND f.resource_kind = nf.resource_kind) AS qualifies,
@@ -331,13 +339,12 @@ def _tail() -> str:
            m.id, m.stage,
            -- the thesaurus links between the two texts ("notebook ≈ PC portatile"): a group
            -- the offer mentions, through a term the need does not use itself
-           ARRAY(SELECT DISTINCT ON (l.group_id) l.found || ' ≈ ' || tt.term
-                 FROM offer_links l
-                 JOIN {thesaurus} tt ON tt.group_id = l.group_id AND numnode(tt.query) > 0
-                 WHERE l.src_id = p.offer_id AND nf.search_vector @@ tt.query
-                   AND NOT (nf.search_vector @@ l.found_query)
-                 ORDER BY l.group_id, ts_filter(nf.search_vector, '{{a}}') @@ tt.query DESC,
-                          numnode(tt.query) DESC, length(tt.term) DESC, tt.term) AS links
+           ARRAY(SELECT DISTINCT ON (lt.group_id) lt.found || ' ≈ ' || lt.term
+                 FROM offer_linked_terms lt
+                 WHERE lt.src_id = p.offer_id AND nf.search_vector @@ lt.query
+                   AND NOT (nf.search_vector @@ lt.found_query)
+                 ORDER BY lt.group_id, ts_filter(nf.search_vector, '{{a}}') @@ lt.query DESC,
+                          numnode(lt.query) DESC, length(lt.term) DESC, lt.term) AS links
     FROM pairs p
     JOIN offer_facts f ON f.id = p.offer_id
     JOIN need_facts nf ON nf.id = p.need_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQueryField, SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -326,6 +327,17 @@ class ThesaurusTerm(models.Model):
             template=f"phraseto_tsquery('{SEARCH_CONFIG}'::regconfig, %(expressions)s)",
         ),
         output_field=SearchQueryField(),
+        db_persist=True,
+    )
+    # Its lexemes ("PC portatile" -> {pc, portatil}), for the matching engine's SQL.
+    lexemes = models.GeneratedField(
+        expression=models.Func(
+            models.F("term"),
+            template=(
+                f"tsvector_to_array(to_tsvector('{SEARCH_CONFIG}'::regconfig, %(expressions)s))"
+            ),
+        ),
+        output_field=ArrayField(models.TextField()),
         db_persist=True,
     )
 

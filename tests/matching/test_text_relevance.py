@@ -148,3 +148,17 @@ def test_a_thesaurus_edit_takes_effect_for_matching_at_once(needs):
     value, links = relevance(offer)[need.pk]
     assert value > 0.3
     assert links
+
+
+def test_a_new_need_finds_an_offer_written_with_a_synonym(needs):
+    offer = OfferFactory(
+        title="Laptop ricondizionati",
+        description="Trenta laptop con webcam per la didattica.",
+        quantity=30,
+    )
+
+    rows = retrieval.need_candidates(need_id=needs["pc"].pk, today=timezone.localdate())
+
+    [row] = [r for r in rows if r.candidate.offer_id == offer.pk]
+    assert engine.text_relevance(row.candidate) >= 0.4
+    assert row.candidate.links == ("laptop ≈ PC",)
