@@ -2,7 +2,8 @@
 
 Loads the labelled evaluation set of ``benchmarks/data/matching_quality/`` (a catalogue of
 needs, and offers each labelled with the needs it fits, its case kind and its half), into a
-database of its own (``contactpoint_bench_quality``, emptied at every run), then submits
+database of its own (``contactpoint_bench_quality``, or ``$BENCH_DATABASE_quality``;
+emptied at every run), then submits
 the offers one by one to the real engine (``services.match_offer`` with routing on, one
 account manager expert in every area) and compares what it did with the labels:
 
@@ -35,10 +36,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from benchmarks.common import write_report
-from benchmarks.matching import bench_database
+from benchmarks.matching import BENCH_DATABASE, bench_database
 
 DATA = Path(__file__).resolve().parent / "data" / "matching_quality"
-DATABASE = "contactpoint_bench_quality"
+DATABASE = f"{BENCH_DATABASE}_quality"
 GOALS = {
     "precision_at_1": (">=", 0.90),
     "mrr": (">=", 0.93),
