@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='match',
             name='other_candidate',
-            field=models.BooleanField(default=False, help_text="Proposed but not routed: another offer's match scored better.", verbose_name='other candidate'),
+            field=models.BooleanField(default=False, help_text="Proposed but not routed: the offer's best matches fill its quota.", verbose_name='other candidate'),
         ),
         migrations.CreateModel(
             name='IntakeItem',

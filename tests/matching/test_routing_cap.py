@@ -248,3 +248,19 @@ def test_a_match_clearly_less_relevant_than_the_best_waits_even_when_its_score_i
 
     assert [m.pk for m in to_route] == [1, 2, 4]
     assert [m.pk for m in kept] == [3]
+
+
+def test_the_api_tells_other_candidates_apart_and_keeps_them_out_of_unassigned(client, catalogue):
+    lead = make_team_lead()
+    offer = laptop_offer(catalogue)
+    services.match_offer(offer=offer)  # nobody is expert: routed ones wait for a lead
+    login(client, lead)
+
+    unassigned = client.get("/api/v1/matches/", {"unassigned": "true"}).json()
+    waiting = client.get("/api/v1/matches/", {"other_candidate": "true"}).json()
+
+    results = unassigned.get("results", unassigned)
+    assert {m["id"] for m in results} == set(routed(offer).values_list("pk", flat=True))
+    assert all(not m["other_candidate"] for m in results)
+    others_listed = waiting.get("results", waiting)
+    assert {m["id"] for m in others_listed} == set(others(offer).values_list("pk", flat=True))
