@@ -32,11 +32,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
 from benchmarks.common import write_report
-from benchmarks.matching import BENCH_DATABASE, bench_database
+from benchmarks.matching import BENCH_DATABASE, UNITS, bench_database
 
 DATA = Path(__file__).resolve().parent / "data" / "matching_quality"
 DATABASE = f"{BENCH_DATABASE}_quality"
@@ -45,13 +44,6 @@ GOALS = {
     "mrr": (">=", 0.93),
     "irrelevant_routed_share": ("<=", 0.05),
     "unfit_routed": ("<=", 0),
-}
-UNITS = {
-    "goods": "pezzi",
-    "funding": "euro",
-    "expertise": "giornate",
-    "volunteering": "ore",
-    "spaces": "giorni",
 }
 
 
@@ -137,35 +129,14 @@ def build_catalogue(needs: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def submit_offers(offers: list[dict[str, Any]], need_ids: dict[str, int]) -> dict[str, int]:
-    """Create each offer as the public form would and match it with the real engine."""
+    """Create the offers as the public form stores them, then match each one with the real
+    engine, in the order of the file."""
     from matching import services
-    from needs import language
-    from stakeholders.models import Offer, Organisation
+    from stakeholders.models import Offer
 
-    ids = {}
-    for index, spec in enumerate(offers):
-        organisation = Organisation.objects.create(
-            kind=Organisation.Kind.choices[0][0], legal_name=f"Organizzazione {spec['key']}"
-        )
-        quantity = int(spec.get("quantity") or 1)
-        chosen = spec.get("chosen_need")
-        with transaction.atomic():
-            lemmas = language.offer_lemmas(title=spec["title"], description=spec["description"])
-            offer = Offer.objects.create(
-                **_lemma_fields(Offer, lemmas),
-                organisation=organisation,
-                resource_kind=spec["resource_kind"],
-                title=spec["title"],
-                description=spec["description"],
-                quantity=quantity,
-                quantity_open=quantity,
-                unit=UNITS.get(spec["resource_kind"], "pezzi"),
-                language=spec.get("language") or "it",
-                need_id=need_ids[chosen] if chosen else None,
-                submitted_email=f"offer{index}@example.org",
-            )
+    ids = _create_offers(offers, need_ids)
+    for offer in Offer.objects.filter(pk__in=ids.values()).order_by("pk"):
         services.match_offer(offer=offer)
-        ids[spec["key"]] = offer.pk
     return ids
 
 
@@ -280,7 +251,7 @@ def print_table(result: dict[str, Any]) -> None:
 
 
 def _create_offers(offers: list[dict[str, Any]], need_ids: dict[str, int]) -> dict[str, int]:
-    """The offers without matching them (for ``tune``)."""
+    """The offers, with the lemmas their services store, not matched yet."""
     from needs import language
     from stakeholders.models import Offer, Organisation
 

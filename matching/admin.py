@@ -39,7 +39,29 @@ from .models import (
 # --- Queue filters -------------------------------------------------------------------------
 
 
-class QueueFilter(admin.SimpleListFilter):
+class DefaultChoiceFilter(admin.SimpleListFilter):
+    """A list filter whose choice without a parameter is ``default(request)``, shown as
+    selected (the admin's own "All" entry is left out)."""
+
+    def default(self, request: HttpRequest) -> str:
+        raise NotImplementedError
+
+    def current(self, request: HttpRequest) -> str:
+        value = self.value()
+        choices = {lookup for lookup, _title in self.lookup_choices}
+        return value if value in choices else self.default(request)
+
+    def choices(self, changelist: Any):
+        current = getattr(self, "_current", None) or self.value()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class QueueFilter(DefaultChoiceFilter):
     """My queue (default for managers), Unassigned (team leads), All."""
 
     title = _("queue")
@@ -55,10 +77,7 @@ class QueueFilter(admin.SimpleListFilter):
         choices.append((self.ALL, _("All")))
         return choices
 
-    def current(self, request: HttpRequest) -> str:
-        value = self.value()
-        if value in (self.MINE, self.UNASSIGNED, self.ALL):
-            return value
+    def default(self, request: HttpRequest) -> str:
         return self.MINE if lifecycle.is_match_staff(request.user) else self.ALL
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -75,15 +94,6 @@ class QueueFilter(admin.SimpleListFilter):
                 other_candidate=False, manager__isnull=True, stage__in=OPEN_STAGES
             )
         return queryset
-
-    def choices(self, changelist: Any):
-        current = getattr(self, "_current", None) or self.value() or self.MINE
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
 
 class SlaFilter(admin.SimpleListFilter):
@@ -814,7 +824,7 @@ class OutreachSuggestionAdmin(admin.ModelAdmin):
 # --- The intake list: offers with no fitting need ------------------------------------------
 
 
-class IntakeStateFilter(admin.SimpleListFilter):
+class IntakeStateFilter(DefaultChoiceFilter):
     """To answer (default), answered, all."""
 
     title = _("state")
@@ -824,22 +834,16 @@ class IntakeStateFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [(self.OPEN, _("To answer")), (self.RESOLVED, _("Resolved")), (self.ALL, _("All"))]
 
+    def default(self, request: HttpRequest) -> str:
+        return self.OPEN
+
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value() or self.OPEN
+        value = self._current = self.current(request)
         if value == self.OPEN:
             return queryset.filter(resolved_at__isnull=True)
         if value == self.RESOLVED:
             return queryset.filter(resolved_at__isnull=False)
         return queryset
-
-    def choices(self, changelist: Any):
-        current = self.value() or self.OPEN
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
 
 @admin.register(IntakeItem)
