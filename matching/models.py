@@ -66,14 +66,16 @@ class MatchQuerySet(models.QuerySet["Match"]):
         return self.filter(offer__organisation__memberships__user=user)
 
     def for_stakeholder(self, user) -> MatchQuerySet:
-        """The matches of the organisations the user acts for (the /my/ area), whoever they are."""
+        """The matches of the organisations the user acts for (the /my/ area), whoever they
+        are; not the other candidates, which nobody at the city works on yet."""
         if not user.is_authenticated:
             return self.none()
         # A subquery rather than a join: a user in two organisations sees no duplicates.
         return self.filter(
+            other_candidate=False,
             offer__organisation_id__in=OrganisationMembership.objects.filter(
                 user_id=user.pk
-            ).values("organisation_id")
+            ).values("organisation_id"),
         )
 
     def for_department_member(self, user) -> MatchQuerySet:

@@ -232,6 +232,13 @@ def _apply(
         # When and why each match was proposed is in the audit entry below and in the
         # match itself (created, score breakdown); the timeline starts with its routing.
         new = [m for m in matches if m.inserted]  # type: ignore[attr-defined]
+        # Expired first: a routed match that goes frees its slot for this run's routing.
+        expired = _expire(to_expire, actor=actor)
+        expired += _expire(
+            to_irrelevant,
+            actor=actor,
+            note=gettext("Expired by re-matching: the texts no longer show that the offer fits."),
+        )
         routed, others = _route_within_cap(new, top_up=top_up, route=route, actor=actor)
         if route and routed:
             matches = _reload(matches, new_ids={m.pk for m in new})
@@ -241,12 +248,6 @@ def _apply(
                 match.other_candidate = match.pk in held or (
                     match.other_candidate and match.pk not in routed
                 )
-        expired = _expire(to_expire, actor=actor)
-        expired += _expire(
-            to_irrelevant,
-            actor=actor,
-            note=gettext("Expired by re-matching: the texts no longer show that the offer fits."),
-        )
         log_action(
             actor=actor,
             action=action,

@@ -264,3 +264,16 @@ def test_the_api_tells_other_candidates_apart_and_keeps_them_out_of_unassigned(c
     assert all(not m["other_candidate"] for m in results)
     others_listed = waiting.get("results", waiting)
     assert {m["id"] for m in others_listed} == set(others(offer).values_list("pk", flat=True))
+
+
+def test_stakeholders_do_not_see_other_candidates_in_their_area(client, catalogue, manager):
+    offer = laptop_offer(catalogue)
+    services.match_offer(offer=offer)
+    login(client, make_stakeholder(offer.organisation))
+
+    response = client.get("/my/matches/")
+
+    listed = {m.pk for m in response.context["matches"]}
+    assert listed == set(routed(offer).values_list("pk", flat=True))
+    hidden = others(offer).first()
+    assert client.get(f"/my/matches/{hidden.pk}/").status_code == 404
