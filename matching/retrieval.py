@@ -181,13 +181,15 @@ def _queries(prefix: str, table: str, stats: str, where: str, *, pairs: bool) ->
     ),
     {prefix}_q AS MATERIALIZED (
         SELECT q0.src_id,
-               {_or("q0.q", "x.q_syn")} AS q,
-               {_or("q0.q_title", "x.q_syn_title")} AS q_title,
+               {_or("q0.q", "x.q_syn_search")} AS q,
+               q0.q_title,
                {_or("q0.q_rank", "x.q_syn")} AS q_rank,
                {_or("q0.q_title_rank", "x.q_syn_title")} AS q_title_rank{pair_out}
         FROM {prefix}_q0 q0
         LEFT JOIN (
             SELECT g.src_id, string_agg('(' || g.q_group::text || ')', ' | ')::tsquery AS q_syn,
+                   nullif(string_agg('(' || g.q_pair_group::text || ')', ' | ')
+                          FILTER (WHERE g.q_pair_group IS NOT NULL), '')::tsquery AS q_syn_search,
                    nullif(string_agg('(' || g.q_group::text || ')', ' | ')
                           FILTER (WHERE g.in_title), '')::tsquery AS q_syn_title
             FROM {prefix}_groups g GROUP BY g.src_id
@@ -204,10 +206,13 @@ def _links(prefix: str, table: str, stats: str, where: str) -> str:
     """CTEs ``<prefix>_links`` and ``<prefix>_groups``: the thesaurus groups each row's
     search document mentions (``needs.language``: a term matches when the document
     matches its phrase query), with the term that was found, whether it is in the title
-    (weight A), its lexemes, and the group as one OR query of all its terms (``q_group``;
-    ``q_pair_group`` keeps only the terms whose rarest lexeme is in at most ``max_docs``
-    rows of the searched table, for the two-word search). Read from the table on every
-    run: an edit in the admin applies to the next match."""
+    (weight A), its lexemes, and the group as one OR query of all its terms (``q_group``,
+    for the ranking) and of those the searches use (``q_pair_group``): of the groups the
+    title mentions, chosen like the words (``_queries``), rarest first, at most
+    ``max_terms``, none in more than ``max_docs`` rows of the searched table and all
+    together in at most ``row_budget``, so that common synonyms never make a search rank
+    thousands of rows. Read from the table on every run: an edit in the admin applies to
+    the next match."""
     thesaurus = ThesaurusTerm._meta.db_table
     groups = ThesaurusGroup._meta.db_table
     return f"""
@@ -227,23 +232,38 @@ def _links(prefix: str, table: str, stats: str, where: str) -> str:
         ORDER BY x.id, t.group_id, ts_filter(x.search_vector, '{{a}}') @@ t.query DESC,
                  numnode(t.query) DESC, t.term
     ),
+    {prefix}_synonyms AS MATERIALIZED (
+        SELECT x.*,
+               -- for the searches: groups the title mentions (what the offer is about),
+               -- the rarest terms first, at most max_terms in all, each in at most max_docs
+               -- rows and together in at most row_budget
+               (x.in_title AND x.docs <= %(max_docs)s
+                AND row_number() OVER w <= %(max_terms)s
+                AND sum(x.docs) OVER w <= %(row_budget)s) AS searched
+        FROM (
+            SELECT l.src_id, l.group_id, l.in_title, l.found_lexemes, t.query,
+                   (SELECT coalesce(min(st.docs), 0)
+                    FROM unnest(t.lexemes) AS tl(lexeme)
+                    LEFT JOIN {stats} st ON st.lexeme = tl.lexeme) AS docs
+            FROM {prefix}_links l
+            JOIN {thesaurus} t ON t.group_id = l.group_id AND numnode(t.query) > 0
+            -- a phrase is redundant beside a one-word term of the group it contains ("PC
+            -- portatile" beside "PC"): a smaller query, and no phrase to re-check
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {thesaurus} t2
+                WHERE t2.group_id = t.group_id AND cardinality(t.lexemes) > 1
+                  AND cardinality(t2.lexemes) = 1 AND t2.lexemes[1] = ANY(t.lexemes))
+        ) AS x
+        WINDOW w AS (PARTITION BY x.src_id ORDER BY NOT x.in_title, x.docs, x.query::text
+                     ROWS UNBOUNDED PRECEDING)
+    ),
     {prefix}_groups AS MATERIALIZED (
-        SELECT l.src_id, l.group_id, l.in_title, l.found_lexemes,
-               string_agg(DISTINCT '(' || t.query::text || ')', ' | ')::tsquery AS q_group,
-               nullif(string_agg(DISTINCT '(' || t.query::text || ')', ' | ') FILTER (
-                   WHERE (SELECT coalesce(min(st.docs), 0)
-                          FROM unnest(t.lexemes) AS tl(lexeme)
-                          LEFT JOIN {stats} st ON st.lexeme = tl.lexeme) <= %(max_docs)s
-               ), '')::tsquery AS q_pair_group
-        FROM {prefix}_links l
-        JOIN {thesaurus} t ON t.group_id = l.group_id AND numnode(t.query) > 0
-        -- a phrase is redundant beside a one-word term of the group it contains ("PC
-        -- portatile" beside "PC"): a smaller query, and no phrase to re-check
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {thesaurus} t2
-            WHERE t2.group_id = t.group_id AND cardinality(t.lexemes) > 1
-              AND cardinality(t2.lexemes) = 1 AND t2.lexemes[1] = ANY(t.lexemes))
-        GROUP BY l.src_id, l.group_id, l.in_title, l.found_lexemes
+        SELECT y.src_id, y.group_id, y.in_title, y.found_lexemes,
+               string_agg(DISTINCT '(' || y.query::text || ')', ' | ')::tsquery AS q_group,
+               nullif(string_agg(DISTINCT '(' || y.query::text || ')', ' | ')
+                      FILTER (WHERE y.searched), '')::tsquery AS q_pair_group
+        FROM {prefix}_synonyms y
+        GROUP BY y.src_id, y.group_id, y.in_title, y.found_lexemes
     ),
     {prefix}_linked_terms AS MATERIALIZED (
         SELECT l.src_id, l.group_id, l.found, l.found_query, t.term, t.query

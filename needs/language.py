@@ -18,7 +18,15 @@ accents and case removed):
   (``phraseto_tsquery``, so multi-word terms match as phrases), and a text is linked to a
   group when its search document matches one of the group's terms; the other terms then
   count as its words. Lookups go to the table every time (one small indexed query), so an
-  edit in the admin takes effect at once, in every process.
+  edit in the admin takes effect at once, in every process. The matching engine reads the
+  same table in its SQL (``matching/retrieval.py``, ``_links``), with the same rule.
+- **Generic words.** A group marked ``generic`` ("scuola", "alunni", "famiglie") holds no
+  synonyms: it links nothing, and the matching engine gives its words no weight in the
+  text relevance (they say where or for whom, not what).
+
+The API: ``lemma``/``lemmas``/``lemma_text`` and ``need_lemmas``/``offer_lemmas`` (what
+the services store), ``search_query`` (the catalogue's query), ``thesaurus_links``,
+``is_searchable`` and ``best_words`` (the "showing results for" guess).
 """
 
 from __future__ import annotations
@@ -91,8 +99,8 @@ def lemma_text(*texts: str) -> str:
 
 
 @dataclass(frozen=True)
-class NeedLemmas:
-    """The stored lemma columns of a need (or an offer): title apart, as it weighs more."""
+class TextLemmas:
+    """The stored lemma columns of a need or an offer: the title apart, as it weighs more."""
 
     title_lemmas: str
     text_lemmas: str
@@ -100,17 +108,17 @@ class NeedLemmas:
 
 def need_lemmas(
     *, title: str, description: str, beneficiaries: str = "", school: str = ""
-) -> NeedLemmas:
+) -> TextLemmas:
     """The lemma columns for a need's text (``Need.title_lemmas``, ``Need.text_lemmas``)."""
-    return NeedLemmas(
+    return TextLemmas(
         title_lemmas=lemma_text(title),
         text_lemmas=lemma_text(beneficiaries, school, description),
     )
 
 
-def offer_lemmas(*, title: str, description: str) -> NeedLemmas:
+def offer_lemmas(*, title: str, description: str) -> TextLemmas:
     """The lemma columns for an offer's text (``Offer.title_lemmas``, ``Offer.text_lemmas``)."""
-    return NeedLemmas(title_lemmas=lemma_text(title), text_lemmas=lemma_text(description))
+    return TextLemmas(title_lemmas=lemma_text(title), text_lemmas=lemma_text(description))
 
 
 # --- Queries --------------------------------------------------------------------------------
