@@ -242,17 +242,18 @@ def _links(prefix: str, table: str, stats: str, where: str) -> str:
                 AND sum(x.docs) OVER w <= %(row_budget)s) AS searched
         FROM (
             SELECT l.src_id, l.group_id, l.in_title, l.found_lexemes, t.query,
-                   (SELECT coalesce(min(st.docs), 0)
-                    FROM unnest(t.lexemes) AS tl(lexeme)
-                    LEFT JOIN {stats} st ON st.lexeme = tl.lexeme) AS docs
+                   coalesce(min(st.docs), 0) AS docs
             FROM {prefix}_links l
             JOIN {thesaurus} t ON t.group_id = l.group_id AND numnode(t.query) > 0
+            CROSS JOIN LATERAL unnest(t.lexemes) AS tl(lexeme)
+            LEFT JOIN {stats} st ON st.lexeme = tl.lexeme
             -- a phrase is redundant beside a one-word term of the group it contains ("PC
             -- portatile" beside "PC"): a smaller query, and no phrase to re-check
             WHERE NOT EXISTS (
                 SELECT 1 FROM {thesaurus} t2
                 WHERE t2.group_id = t.group_id AND cardinality(t.lexemes) > 1
                   AND cardinality(t2.lexemes) = 1 AND t2.lexemes[1] = ANY(t.lexemes))
+            GROUP BY l.src_id, l.group_id, l.in_title, l.found_lexemes, t.id, t.query
         ) AS x
         WINDOW w AS (PARTITION BY x.src_id ORDER BY NOT x.in_title, x.docs, x.query::text
                      ROWS UNBOUNDED PRECEDING)
