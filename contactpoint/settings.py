@@ -414,6 +414,11 @@ OFFER_RATE_LIMIT_WINDOW = envint("OFFER_RATE_LIMIT_WINDOW", 3600)
 OFFER_DUPLICATE_WINDOW = envint("OFFER_DUPLICATE_WINDOW", 600)
 # A new match must get its first contact within this many working days.
 MATCH_FIRST_CONTACT_WORKING_DAYS = envint("MATCH_FIRST_CONTACT_WORKING_DAYS", 3)
+# At most this many of an offer's matches are routed (assigned and notified) at once; the
+# others stay "other candidates" a manager may promote (matching.routing).
+MATCH_ROUTED_PER_OFFER = envint("MATCH_ROUTED_PER_OFFER", 3)
+if MATCH_ROUTED_PER_OFFER < 1:
+    raise ImproperlyConfigured("MATCH_ROUTED_PER_OFFER must be at least 1")
 # Matching runs its search as prepared statements; turn off behind a transaction-pooling
 # PgBouncer.
 MATCHING_PREPARED_STATEMENTS = envbool("MATCHING_PREPARED_STATEMENTS", "1")

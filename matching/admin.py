@@ -36,12 +36,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import attention, emails, forms, lifecycle, routing, sla
+from . import attention, emails, forms, lifecycle, routing, services, sla
 from .models import (
     OPEN_STAGES,
     Absence,
     AccountManagerProfile,
     Holiday,
+    IntakeItem,
     Match,
     Notification,
     OutreachSuggestion,
@@ -51,7 +52,29 @@ from .models import (
 # --- Queue filters -------------------------------------------------------------------------
 
 
-class QueueFilter(admin.SimpleListFilter):
+class DefaultChoiceFilter(admin.SimpleListFilter):
+    """A list filter whose choice without a parameter is ``default(request)``, shown as
+    selected (the admin's own "All" entry is left out)."""
+
+    def default(self, request: HttpRequest) -> str:
+        raise NotImplementedError
+
+    def current(self, request: HttpRequest) -> str:
+        value = self.value()
+        choices = {lookup for lookup, _title in self.lookup_choices}
+        return value if value in choices else self.default(request)
+
+    def choices(self, changelist: Any):
+        current = getattr(self, "_current", None) or self.value()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class QueueFilter(DefaultChoiceFilter):
     """My queue (default for managers), Unassigned (team leads), All."""
 
     title = _("queue")
@@ -67,10 +90,7 @@ class QueueFilter(admin.SimpleListFilter):
         choices.append((self.ALL, _("All")))
         return choices
 
-    def current(self, request: HttpRequest) -> str:
-        value = self.value()
-        if value in (self.MINE, self.UNASSIGNED, self.ALL):
-            return value
+    def default(self, request: HttpRequest) -> str:
         if lifecycle.is_team_lead(request.user) and self._unassigned_waiting():
             # A team lead's first job is what nobody has taken yet.
             return self.UNASSIGNED
@@ -78,7 +98,9 @@ class QueueFilter(admin.SimpleListFilter):
 
     @staticmethod
     def _unassigned_waiting() -> bool:
-        return Match.objects.filter(manager__isnull=True, stage__in=OPEN_STAGES).exists()
+        return Match.objects.filter(
+            other_candidate=False, manager__isnull=True, stage__in=OPEN_STAGES
+        ).exists()
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         self._current = self.current(request)
@@ -89,17 +111,11 @@ class QueueFilter(admin.SimpleListFilter):
                 queryset = queryset.filter(stage__in=OPEN_STAGES)
             return queryset
         if self._current == self.UNASSIGNED:
-            return queryset.filter(manager__isnull=True, stage__in=OPEN_STAGES)
+            # Other candidates wait on their offer's matches, not in the team leads' queue.
+            return queryset.filter(
+                other_candidate=False, manager__isnull=True, stage__in=OPEN_STAGES
+            )
         return queryset
-
-    def choices(self, changelist: Any):
-        current = getattr(self, "_current", None) or self.value() or self.MINE
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
 
 class SlaFilter(admin.SimpleListFilter):
@@ -183,9 +199,11 @@ class MatchAdmin(admin.ModelAdmin):
         "stage",
         SlaFilter,
         DecisionFilter,
+        "other_candidate",
         ("need__area", admin.RelatedOnlyFieldListFilter),
         ("manager", admin.RelatedOnlyFieldListFilter),
     )
+    actions = ("promote_selected",)
     search_fields = ("need__title", "offer__title", "offer__organisation__legal_name")
     list_select_related = ("need__area", "need__department", "offer__organisation", "manager")
     list_per_page = 50
@@ -256,9 +274,13 @@ class MatchAdmin(admin.ModelAdmin):
             '<span class="cp-stage cp-stage--{}">{}</span>', obj.stage, obj.get_stage_display()
         )
         decision = attention.decision_label(obj)
-        if not decision:
-            return stage
-        return format_html('{}<br><span class="cp-decision">{}</span>', stage, decision)
+        if decision:
+            return format_html('{}<br><span class="cp-decision">{}</span>', stage, decision)
+        if obj.other_candidate and obj.is_open:
+            return format_html(
+                '{}<br><span class="cp-muted">{}</span>', stage, gettext("other candidate")
+            )
+        return stage
 
     @admin.display(description=_("age"), ordering="created_at")
     def age_column(self, obj: Match) -> str:
@@ -324,6 +346,7 @@ class MatchAdmin(admin.ModelAdmin):
             "is_match_staff": staff,
             "may_act": may_act,
             "decision_label": attention.decision_label(match),
+            "may_promote": staff and match.other_candidate and match.stage == Stage.PROPOSED,
             "sla_state": sla.sla_state(match),
             "sla_label": sla.SLA_LABELS[sla.sla_state(match)],
             "score_rows": score_rows(match.score_parts),
@@ -350,6 +373,14 @@ class MatchAdmin(admin.ModelAdmin):
                         .exclude(pk=match.pk)
                         .select_related("need", "offer", "manager")
                         .order_by("-created_at")[:10]
+                    ),
+                    # The offer's other candidates, best first, each promotable in one click.
+                    "other_candidates": list(
+                        Match.objects.open()
+                        .filter(offer_id=match.offer_id, other_candidate=True)
+                        .exclude(pk=match.pk)
+                        .select_related("need")
+                        .order_by("-score", "-pk")
                     ),
                 }
             )
@@ -404,6 +435,11 @@ class MatchAdmin(admin.ModelAdmin):
                 "<int:object_id>/contact/",
                 wrap(self.contact_view),
                 name="{}_{}_contact".format(*info),
+            ),
+            path(
+                "<path:object_id>/promote/",
+                wrap(self.promote_view),
+                name="{}_{}_promote".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -549,6 +585,37 @@ class MatchAdmin(admin.ModelAdmin):
             ),
             done=lambda: gettext("The quantity has been split."),
             error_field="quantity",
+        )
+
+    def promote_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Route one of an offer's other candidates (one click, POST only)."""
+        match = self._action_match(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:matching_match_change", args=[match.pk]))
+        try:
+            routing.promote_candidate(match=match, actor=request.user)
+        except lifecycle.NotPermitted as exc:
+            return self._refuse(request, match, exc.message)
+        except lifecycle.MatchError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("admin:matching_match_change", args=[match.pk]))
+        return self._done(request, match, gettext("The match has been promoted and routed."))
+
+    @admin.action(description=_("Promote the selected other candidates"))
+    def promote_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if not lifecycle.is_match_staff(request.user):
+            raise PermissionDenied
+        promoted = 0
+        for match in queryset.filter(other_candidate=True, stage=Stage.PROPOSED).order_by("pk"):
+            routing.promote_candidate(match=match, actor=request.user)
+            promoted += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d match promoted and routed.", "%(n)d matches promoted and routed.", promoted
+            )
+            % {"n": promoted},
+            messages.SUCCESS,
         )
 
     def contact_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -808,3 +875,97 @@ class OutreachSuggestionAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return lifecycle.is_match_staff(request.user) and super().has_module_permission(request)
+
+
+# --- The intake list: offers with no fitting need ------------------------------------------
+
+
+class IntakeStateFilter(DefaultChoiceFilter):
+    """To answer (default), answered, all."""
+
+    title = _("state")
+    parameter_name = "state"
+    OPEN, RESOLVED, ALL = "open", "resolved", "all"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(self.OPEN, _("To answer")), (self.RESOLVED, _("Resolved")), (self.ALL, _("All"))]
+
+    def default(self, request: HttpRequest) -> str:
+        return self.OPEN
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self._current = self.current(request)
+        if value == self.OPEN:
+            return queryset.filter(resolved_at__isnull=True)
+        if value == self.RESOLVED:
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(IntakeItem)
+class IntakeItemAdmin(admin.ModelAdmin):
+    """The team's intake list: offers the relevance gate matched to no need, for a person
+    to answer (suggest another need, ask for details, thank and decline)."""
+
+    list_display = (
+        "offer_column",
+        "organisation_column",
+        "kind_column",
+        "reason",
+        "created_at",
+        "resolved_at",
+        "resolution",
+    )
+    list_display_links = None
+    list_filter = (IntakeStateFilter, "reason")
+    list_select_related = ("offer__organisation", "resolved_by")
+    search_fields = ("offer__title", "offer__description", "offer__organisation__legal_name")
+    ordering = ("-created_at", "-id")
+    actions = ("mark_answered",)
+    list_per_page = 50
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return lifecycle.is_match_staff(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return lifecycle.is_match_staff(request.user) and super().has_view_permission(request, obj)
+
+    @admin.display(description=_("offer"), ordering="offer__title")
+    def offer_column(self, obj: IntakeItem) -> str:
+        url = _admin_url("admin:stakeholders_offer_change", obj.offer_id)
+        if not url:
+            return obj.offer.title
+        return format_html('<a href="{}">{}</a>', url, obj.offer.title)
+
+    @admin.display(description=_("organisation"), ordering="offer__organisation__legal_name")
+    def organisation_column(self, obj: IntakeItem) -> str:
+        return obj.offer.organisation.legal_name
+
+    @admin.display(description=_("resource kind"), ordering="offer__resource_kind")
+    def kind_column(self, obj: IntakeItem) -> str:
+        return obj.offer.get_resource_kind_display()
+
+    @admin.action(description=_("Mark the selected offers as answered"))
+    def mark_answered(self, request: HttpRequest, queryset: QuerySet) -> None:
+        answered = 0
+        for item in queryset.filter(resolved_at__isnull=True).order_by("pk"):
+            services.answer_intake_item(item=item, actor=request.user)
+            answered += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d offer marked as answered.", "%(n)d offers marked as answered.", answered
+            )
+            % {"n": answered},
+            messages.SUCCESS,
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -95,6 +95,7 @@ class MatchSerializer(serializers.ModelSerializer):
             "quantity",
             "allocated",
             "manager",
+            "other_candidate",
             "routing_reason",
             "routing_summary",
             "assigned_at",
@@ -161,7 +162,10 @@ class MatchFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
     manager = django_filters.NumberFilter(field_name="manager_id", label=_("manager id"))
     unassigned = django_filters.BooleanFilter(
-        field_name="manager", lookup_expr="isnull", label=_("only unassigned matches")
+        method="filter_unassigned", label=_("only unassigned matches")
+    )
+    other_candidate = django_filters.BooleanFilter(
+        field_name="other_candidate", label=_("only other candidates (not routed)")
     )
     area = django_filters.CharFilter(
         field_name="need__area__slug", label=_("intervention area (slug)")
@@ -169,7 +173,15 @@ class MatchFilter(django_filters.FilterSet):
 
     class Meta:
         model = Match
-        fields = ["stage", "manager", "unassigned", "area"]
+        fields = ["stage", "manager", "unassigned", "other_candidate", "area"]
+
+    def filter_unassigned(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        # Waiting for a team lead: routed but without a manager (other candidates wait on
+        # their offer, not in that queue).
+        if value is None:
+            return queryset
+        waiting = Q(manager__isnull=True, other_candidate=False)
+        return queryset.filter(waiting) if value else queryset.exclude(waiting)
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -186,7 +198,8 @@ BAD_INPUT = OpenApiResponse(
     list=extend_schema(
         summary="List matches",
         description="Every match, best score first, with its score breakdown and routing "
-        "reason. Filters: stage (repeatable), manager (id), unassigned, area (slug).",
+        "reason. Filters: stage (repeatable), manager (id), unassigned, other_candidate, "
+        "area (slug).",
     ),
     retrieve=extend_schema(summary="Read one match"),
 )

@@ -27,6 +27,8 @@ class MatchingConfig(AppConfig):
             "matching.view_holiday",
             "matching.view_notification",
             "matching.view_outreachsuggestion",
+            "matching.view_intakeitem",
+            "matching.change_intakeitem",
         )
         # Team leads also reassign, set capacities, areas, availability and absences.
         roles.grant(
@@ -46,6 +48,8 @@ class MatchingConfig(AppConfig):
             "matching.delete_holiday",
             "matching.view_notification",
             "matching.view_outreachsuggestion",
+            "matching.view_intakeitem",
+            "matching.change_intakeitem",
         )
         # Departments read the matches on their own needs (scoped in the admin queryset).
         roles.grant(roles.DEPARTMENT, "matching.view_match")

@@ -35,10 +35,22 @@ class Weights:
 
     text
         Full-text relevance of the need to the offer: PostgreSQL ``ts_rank_cd`` of the
-        need's text (title, beneficiaries, school, description; Italian, unaccented, so
-        "computer portatili" finds "PC portatile") against the offer's words, the words
-        of its title counting double (``text_title_share``), blended with the trigram
-        similarity of the two titles (``text_rank_share``).
+        need's text (title, beneficiaries, school, description; Italian, unaccented, with
+        the lemmas of its words, so "computer portatili" finds "PC portatile" and
+        "laboratori" finds "laboratorio") against the offer's words and their lemmas, the
+        words of its title counting double (``text_title_share``), blended with the
+        trigram similarity of the two titles (``text_rank_share``). A thesaurus group the
+        offer mentions counts as its words too ("notebook" finds "PC"; "laptops" finds
+        "PC portatile"), and the explanation names the link ("notebook ≈ PC"). Words of
+        the thesaurus's generic groups ("scuola", "alunni", "famiglie") find candidates
+        but weigh nothing here: they say where, not what.
+
+        The value of this part is the pair's **text relevance** (``Score.relevance``,
+        ``text_relevance()``, stored as ``relevance`` in the breakdown), 0..1, the number
+        a relevance gate thresholds: 0 when the texts share nothing but generic words;
+        below 0.1 when only the titles look alike (trigram similarity); about 0.4 when the
+        offer's title and the need share one word or thesaurus concept ("notebook" and
+        "40 PC"); 0.5-0.75 with more shared words; 1 only for near-identical texts.
     area
         The need's intervention area is one the offer names (an offer naming no area is
         neutral).
@@ -80,6 +92,8 @@ class Weights:
     # Within the rank: the share of the words of the offer's title (what the offer is
     # about), the rest all its words; a description says more, and more loosely.
     text_title_share: float = 0.5
+    # Thesaurus links named in the explanation ("notebook ≈ PC portatile").
+    links_shown: int = 3
 
     # Place values.
     place_same_neighbourhood: float = 1.0
@@ -119,6 +133,17 @@ class Limits:
     area_candidates: extra candidates from the offer's areas that share no word with it.
     keep: new matches created per run (the best ones above ``min_score``).
     min_score: below this a pair is not proposed.
+    relevance_threshold: the relevance gate. A pair is a match only on evidence about
+        content: its text relevance (``text_relevance``: the value of the "text" part, 0..1)
+        reaches this, or the stakeholder chose the need on the form. Place, quantity,
+        timing, priority, freshness, history and area only rank the pairs that pass; they
+        never lift an irrelevant one over the line. Raise it for fewer, surer matches.
+    route_margin: of an offer's matches, only those scoring within this of its best one
+        are routed to an account manager (at most ``MATCH_ROUTED_PER_OFFER`` of them, a
+        setting); the others are kept as "other candidates" a manager may promote.
+    route_relevance_ratio: ... and only those whose text relevance is at least this share
+        of the best one's (the need the stakeholder chose is not compared): a
+        match as good on place and timing but clearly less about the same thing waits.
     max_query_lexemes: the offer's words searched for (title words first, then the rarest):
         bounds the cost of a very long description.
     max_lexeme_rows: a word found in more published needs than this (PostgreSQL's column
@@ -138,6 +163,9 @@ class Limits:
     area_candidates: int = 10
     keep: int = 10
     min_score: float = 0.35
+    relevance_threshold: float = 0.15
+    route_margin: float = 0.05
+    route_relevance_ratio: float = 0.9
     max_query_lexemes: int = 12
     max_lexeme_rows: int = 2500
     query_row_budget: int = 5000
@@ -168,6 +196,7 @@ LABELS: dict[str, str] = {
 REASONS: dict[str, str] = {
     "text_words": gettext_noop("Shares words with the offer (title similarity %(similarity)d%%)"),
     "text_none": gettext_noop("No words in common with the offer"),
+    "text_links": gettext_noop("Related words: %(links)s (title similarity %(similarity)d%%)"),
     "area_in": gettext_noop("The offer names this intervention area"),
     "area_out": gettext_noop("The offer names other intervention areas"),
     "area_unspecified": gettext_noop("The offer names no intervention area"),
@@ -231,6 +260,8 @@ class Candidate:
     history_completed: int = 0
     history_agreed: int = 0
     chosen: bool = False
+    # Thesaurus links between the two texts, as "offer term ≈ need term".
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,14 +303,20 @@ class Part(NamedTuple):
 class Score(NamedTuple):
     total: float
     parts: tuple[Part, ...]
-    # Has the pair anything topical in common (words, area or the stakeholder's choice)?
-    # Place and quantity alone never make a match.
+    # Did the pair pass the relevance gate (text relevance at least the threshold, or the
+    # stakeholder's choice)? The other parts alone never make a match.
     eligible: bool
+
+    @property
+    def relevance(self) -> float:
+        """The text relevance of the pair, 0..1 (the value of the text part)."""
+        return next((part.value for part in self.parts if part.key == "text"), 0.0)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "version": SCORE_VERSION,
             "total": round(self.total, 4),
+            "relevance": round(self.relevance, 4),
             "eligible": self.eligible,
             "parts": [part.as_json() for part in self.parts],
         }
@@ -294,18 +331,22 @@ def text_part(c: Candidate, w: Weights) -> Part:
     rank_value = _clamp(rank / w.text_rank_saturation) if w.text_rank_saturation else 0.0
     value = w.text_rank_share * rank_value + (1 - w.text_rank_share) * _clamp(c.title_similarity)
     reason = "text_words" if c.text_rank > 0 or c.title_similarity >= 0.3 else "text_none"
-    return Part(
-        "text",
-        _clamp(value),
-        w.text,
-        reason,
-        {"similarity": round(100 * c.title_similarity)},
-        {
-            "rank": round(c.text_rank, 4),
-            "title_rank": round(c.title_rank, 4),
-            "trigram": round(c.title_similarity, 4),
-        },
-    )
+    params: dict[str, Any] = {"similarity": round(100 * c.title_similarity)}
+    raw: dict[str, Any] = {
+        "rank": round(c.text_rank, 4),
+        "title_rank": round(c.title_rank, 4),
+        "trigram": round(c.title_similarity, 4),
+    }
+    if c.links:
+        reason = "text_links"
+        params["links"] = ", ".join(c.links[: w.links_shown])
+        raw["links"] = list(c.links)
+    return Part("text", _clamp(value), w.text, reason, params, raw)
+
+
+def text_relevance(c: Candidate, w: Weights = WEIGHTS) -> float:
+    """How much the two texts are about the same thing, 0..1 (see ``Weights.text``)."""
+    return text_part(c, w).value
 
 
 def area_part(c: Candidate, w: Weights) -> Part:
@@ -397,10 +438,23 @@ def history_part(c: Candidate, w: Weights) -> Part:
     )
 
 
-def score(candidate: Candidate, ctx: Context, weights: Weights = WEIGHTS) -> Score:
-    """Score one pair: the weighted sum of its parts, plus the chosen-need bonus, in 0..1."""
+def passes_gate(candidate: Candidate, text_value: float, limits: Limits | None = None) -> bool:
+    """The relevance gate: the stakeholder chose this need, or the texts are relevant."""
+    threshold = (limits or LIMITS).relevance_threshold
+    return candidate.chosen or text_value >= threshold
+
+
+def score(
+    candidate: Candidate,
+    ctx: Context,
+    weights: Weights = WEIGHTS,
+    limits: Limits | None = None,
+) -> Score:
+    """Score one pair: the weighted sum of its parts, plus the chosen-need bonus, in 0..1;
+    ``eligible`` says whether it passed the relevance gate (``Limits.relevance_threshold``)."""
+    text = text_part(candidate, weights)
     parts = [
-        text_part(candidate, weights),
+        text,
         area_part(candidate, weights),
         place_part(candidate, weights),
         quantity_part(candidate, weights),
@@ -412,13 +466,7 @@ def score(candidate: Candidate, ctx: Context, weights: Weights = WEIGHTS) -> Sco
     if candidate.chosen:
         parts.append(Part("chosen", 1.0, weights.chosen_need_bonus, "chosen"))
     total = _clamp(sum(part.value * part.weight for part in parts))
-    eligible = (
-        candidate.chosen
-        or candidate.text_rank > 0
-        or candidate.title_similarity >= 0.3
-        or (bool(candidate.offer_area_ids) and candidate.need_area_id in candidate.offer_area_ids)
-    )
-    return Score(total, tuple(parts), eligible)
+    return Score(total, tuple(parts), passes_gate(candidate, text.value, limits))
 
 
 def rank(
@@ -430,7 +478,7 @@ def rank(
 ) -> list[tuple[Candidate, Score]]:
     """The pairs worth proposing, best first: eligible, at least ``min_score``, at most
     ``keep``. Ties break on the ids, so the order is stable from run to run."""
-    return best([(c, score(c, ctx, weights)) for c in candidates], limits=limits)
+    return best([(c, score(c, ctx, weights, limits)) for c in candidates], limits=limits)
 
 
 def best(

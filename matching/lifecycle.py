@@ -224,6 +224,7 @@ EVENT_LABELS = {
     "contact_email": _("E-mail sent to the stakeholder"),
     "quantity": _("Quantity changed"),
     "proposed": _("Proposed by the matching engine"),
+    "promoted": _("Promoted from the other candidates"),
     "expired": _("Expired"),
     "decision_needed": _("Offer or need ended: decision needed"),
 }

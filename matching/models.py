@@ -47,6 +47,11 @@ class MatchQuerySet(models.QuerySet["Match"]):
     def open(self) -> MatchQuerySet:
         return self.filter(stage__in=OPEN_STAGES)
 
+    def routed(self) -> MatchQuerySet:
+        """Matches sent to an account manager's work (or waiting for a team lead), not the
+        "other candidates" kept aside beyond an offer's routing cap."""
+        return self.filter(other_candidate=False)
+
     def visible_to(self, user) -> MatchQuerySet:
         """Account managers and team leads read all matches; a department its needs'
         matches; a stakeholder its organisations' matches; everyone else nothing."""
@@ -61,14 +66,16 @@ class MatchQuerySet(models.QuerySet["Match"]):
         return self.filter(offer__organisation__memberships__user=user)
 
     def for_stakeholder(self, user) -> MatchQuerySet:
-        """The matches of the organisations the user acts for (the /my/ area), whoever they are."""
+        """The matches of the organisations the user acts for (the /my/ area), whoever they
+        are; not the other candidates, which nobody at the city works on yet."""
         if not user.is_authenticated:
             return self.none()
         # A subquery rather than a join: a user in two organisations sees no duplicates.
         return self.filter(
+            other_candidate=False,
             offer__organisation_id__in=OrganisationMembership.objects.filter(
                 user_id=user.pk
-            ).values("organisation_id")
+            ).values("organisation_id"),
         )
 
     def for_department_member(self, user) -> MatchQuerySet:
@@ -116,6 +123,13 @@ class Match(models.Model):
         related_name="managed_matches",
     )
     routing_reason = models.JSONField(_("routing reason"), default=dict, blank=True)
+    # Beyond the offer's routing cap or margin (``matching.services``): kept, proposed and
+    # shown on the match page, but neither assigned nor notified until a manager promotes it.
+    other_candidate = models.BooleanField(
+        _("other candidate"),
+        default=False,
+        help_text=_("Proposed but not routed: the offer's best matches fill its quota."),
+    )
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     first_contact_due = models.DateField(_("first contact due"), null=True, blank=True)
     contacted_at = models.DateTimeField(_("contacted"), null=True, blank=True)
@@ -309,3 +323,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient}"
+
+
+class IntakeItem(models.Model):
+    """An offer the engine could not match, waiting in the team's intake list for a person
+    to answer it. One per offer; it is answered by a person or resolved when a later run
+    finds a fitting need."""
+
+    class Reason(models.TextChoices):
+        NO_FITTING_NEED = "no_fitting_need", _("No fitting need")
+
+    offer = models.OneToOneField(
+        Offer, verbose_name=_("offer"), on_delete=models.CASCADE, related_name="intake_item"
+    )
+    reason = models.CharField(
+        _("reason"), max_length=32, choices=Reason.choices, default=Reason.NO_FITTING_NEED
+    )
+    created_at = models.DateTimeField(_("listed"), default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.CharField(_("resolution"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("offer with no fitting need")
+        verbose_name_plural = _("offers with no fitting need")
+        ordering = ["resolved_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.offer)
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -231,7 +231,8 @@ def _send_digest(*, user: Any, today: date) -> bool:
         )
         unassigned = (
             list(
-                Match.objects.filter(stage=Stage.PROPOSED, manager__isnull=True)
+                Match.objects.routed()
+                .filter(stage=Stage.PROPOSED, manager__isnull=True)
                 .select_related("need", "offer__organisation")
                 .order_by("created_at", "pk")[:50]
             )

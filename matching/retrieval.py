@@ -36,7 +36,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from needs.models import Need, Neighbourhood
+from needs.models import Need, Neighbourhood, ThesaurusGroup, ThesaurusTerm
 from stakeholders.models import Offer, Organisation
 
 from .engine import LIMITS, Candidate, Limits, OutreachCandidate
@@ -101,8 +101,28 @@ def _queries(prefix: str, table: str, stats: str, where: str, *, pairs: bool) ->
     ``row_budget``. When that leaves no word known to occur, the ``min_terms`` rarest ones
     are searched for anyway, so an offer written in common words still finds something.
     """
-    pair_sql = ""
+    pair_sql = pair_out = pair_join = ""
     if pairs:
+        # A thesaurus group the title mentions counts as a word of its own, paired with the
+        # other words of the title (not those of the term that found it): "notebook" +
+        # "ricondizionati" also finds "PC" + "ricondizionati". Only terms not too common to
+        # tell rows apart take part, and only the title's: the query stays small.
+        pair_out = """,
+               CASE WHEN y.q_pairs IS NULL THEN q0.q_pairs
+                    WHEN q0.q_pairs::text = '' THEN y.q_pairs
+                    ELSE q0.q_pairs || y.q_pairs END AS q_pairs"""
+        pair_join = f"""
+        LEFT JOIN (
+            SELECT g.src_id,
+                   nullif(string_agg('((' || g.q_pair_group::text || ') & '
+                                     || {_quoted("k.lexeme")} || ')', ' | '), '')
+                       ::tsquery AS q_pairs
+            FROM {prefix}_groups g
+            JOIN {prefix}_kept k
+                 ON k.src_id = g.src_id AND k.in_title AND NOT (k.lexeme = ANY(g.found_lexemes))
+            WHERE g.q_pair_group IS NOT NULL AND g.in_title
+            GROUP BY g.src_id
+        ) AS y ON y.src_id = q0.src_id"""  # noqa: S608
         pair_sql = f""",
                (SELECT coalesce(string_agg('(' || {_quoted("a.lexeme")} || ' & '
                                            || {_quoted("b.lexeme")} || ')', ' | '), '')::tsquery
@@ -145,12 +165,111 @@ def _queries(prefix: str, table: str, stats: str, where: str, *, pairs: bool) ->
         ) AS k
         WHERE chosen OR (NOT any_known AND present_pos <= %(min_terms)s)
     ),
-    {prefix}_q AS MATERIALIZED (
+    {_links(prefix, table, stats, where)},
+    {prefix}_q0 AS MATERIALIZED (
         SELECT k.src_id, string_agg({_quoted("k.lexeme")}, ' | ')::tsquery AS q,
                nullif(string_agg({_quoted("k.lexeme")}, ' | ') FILTER (WHERE k.in_title), '')
-                   ::tsquery AS q_title{pair_sql}
+                   ::tsquery AS q_title,
+               nullif(string_agg({_quoted("k.lexeme")}, ' | ')
+                      FILTER (WHERE gx.lexeme IS NULL), '')::tsquery AS q_rank,
+               nullif(string_agg({_quoted("k.lexeme")}, ' | ')
+                      FILTER (WHERE k.in_title AND gx.lexeme IS NULL), '')
+                   ::tsquery AS q_title_rank{pair_sql}
         FROM {prefix}_kept k
+        LEFT JOIN {prefix}_generic gx ON gx.lexeme = k.lexeme
         GROUP BY k.src_id
+    ),
+    {prefix}_q AS MATERIALIZED (
+        SELECT q0.src_id,
+               {_or("q0.q", "x.q_syn_search")} AS q,
+               q0.q_title,
+               {_or("q0.q_rank", "x.q_syn")} AS q_rank,
+               {_or("q0.q_title_rank", "x.q_syn_title")} AS q_title_rank{pair_out}
+        FROM {prefix}_q0 q0
+        LEFT JOIN (
+            SELECT g.src_id, string_agg('(' || g.q_group::text || ')', ' | ')::tsquery AS q_syn,
+                   nullif(string_agg('(' || g.q_pair_group::text || ')', ' | ')
+                          FILTER (WHERE g.q_pair_group IS NOT NULL), '')::tsquery AS q_syn_search,
+                   nullif(string_agg('(' || g.q_group::text || ')', ' | ')
+                          FILTER (WHERE g.in_title), '')::tsquery AS q_syn_title
+            FROM {prefix}_groups g GROUP BY g.src_id
+        ) AS x ON x.src_id = q0.src_id{pair_join}
+    )"""  # noqa: S608
+
+
+def _or(a: str, b: str) -> str:
+    """SQL for the OR of two tsqueries either of which may be NULL."""
+    return f"CASE WHEN {b} IS NULL THEN {a} WHEN {a} IS NULL THEN {b} ELSE {a} || {b} END"
+
+
+def _links(prefix: str, table: str, stats: str, where: str) -> str:
+    """CTEs ``<prefix>_links`` and ``<prefix>_groups``: the thesaurus groups each row's
+    search document mentions (``needs.language``: a term matches when the document
+    matches its phrase query), with the term that was found, whether it is in the title
+    (weight A), its lexemes, and the group as one OR query of all its terms (``q_group``,
+    for the ranking) and of those the searches use (``q_pair_group``): of the groups the
+    title mentions, chosen like the words (``_queries``), rarest first, at most
+    ``max_terms``, none in more than ``max_docs`` rows of the searched table and all
+    together in at most ``row_budget``, so that common synonyms never make a search rank
+    thousands of rows. Read from the table on every run: an edit in the admin applies to
+    the next match."""
+    thesaurus = ThesaurusTerm._meta.db_table
+    groups = ThesaurusGroup._meta.db_table
+    return f"""
+    {prefix}_generic AS MATERIALIZED (
+        SELECT DISTINCT u.lexeme
+        FROM {thesaurus} t JOIN {groups} g ON g.id = t.group_id AND g.generic
+        CROSS JOIN LATERAL unnest(t.lexemes) AS u(lexeme)
+    ),
+    {prefix}_links AS MATERIALIZED (
+        SELECT DISTINCT ON (x.id, t.group_id)
+               x.id AS src_id, t.group_id, t.term AS found, t.query AS found_query,
+               ts_filter(x.search_vector, '{{a}}') @@ t.query AS in_title,
+               t.lexemes AS found_lexemes
+        FROM {table} x JOIN {thesaurus} t ON x.search_vector @@ t.query
+        JOIN {groups} g ON g.id = t.group_id AND NOT g.generic
+        WHERE {where} AND numnode(t.query) > 0
+        ORDER BY x.id, t.group_id, ts_filter(x.search_vector, '{{a}}') @@ t.query DESC,
+                 numnode(t.query) DESC, t.term
+    ),
+    {prefix}_synonyms AS MATERIALIZED (
+        SELECT x.*,
+               -- for the searches: groups the title mentions (what the offer is about),
+               -- the rarest terms first, at most max_terms in all, each in at most max_docs
+               -- rows and together in at most row_budget
+               (x.in_title AND x.docs <= %(max_docs)s
+                AND row_number() OVER w <= %(max_terms)s
+                AND sum(x.docs) OVER w <= %(row_budget)s) AS searched
+        FROM (
+            SELECT l.src_id, l.group_id, l.in_title, l.found_lexemes, t.query,
+                   coalesce(min(st.docs), 0) AS docs
+            FROM {prefix}_links l
+            JOIN {thesaurus} t ON t.group_id = l.group_id AND numnode(t.query) > 0
+            CROSS JOIN LATERAL unnest(t.lexemes) AS tl(lexeme)
+            LEFT JOIN {stats} st ON st.lexeme = tl.lexeme
+            -- a phrase is redundant beside a one-word term of the group it contains ("PC
+            -- portatile" beside "PC"): a smaller query, and no phrase to re-check
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {thesaurus} t2
+                WHERE t2.group_id = t.group_id AND cardinality(t.lexemes) > 1
+                  AND cardinality(t2.lexemes) = 1 AND t2.lexemes[1] = ANY(t.lexemes))
+            GROUP BY l.src_id, l.group_id, l.in_title, l.found_lexemes, t.id, t.query
+        ) AS x
+        WINDOW w AS (PARTITION BY x.src_id ORDER BY NOT x.in_title, x.docs, x.query::text
+                     ROWS UNBOUNDED PRECEDING)
+    ),
+    {prefix}_groups AS MATERIALIZED (
+        SELECT y.src_id, y.group_id, y.in_title, y.found_lexemes,
+               string_agg(DISTINCT '(' || y.query::text || ')', ' | ')::tsquery AS q_group,
+               nullif(string_agg(DISTINCT '(' || y.query::text || ')', ' | ')
+                      FILTER (WHERE y.searched), '')::tsquery AS q_pair_group
+        FROM {prefix}_synonyms y
+        GROUP BY y.src_id, y.group_id, y.in_title, y.found_lexemes
+    ),
+    {prefix}_linked_terms AS MATERIALIZED (
+        SELECT l.src_id, l.group_id, l.found, l.found_query, t.term, t.query
+        FROM {prefix}_links l
+        JOIN {thesaurus} t ON t.group_id = l.group_id AND numnode(t.query) > 0
     )"""  # noqa: S608
 
 
@@ -229,8 +348,8 @@ def _tail() -> str:
     return f"""
     SELECT p.offer_id, p.need_id,
            (f.ok AND nf.ok AND f.resource_kind = nf.resource_kind) AS qualifies,
-           coalesce(ts_rank_cd(nf.search_vector, oq.q, 32), 0) AS text_rank,
-           coalesce(ts_rank_cd(nf.search_vector, oq.q_title, 32), 0) AS title_rank,
+           coalesce(ts_rank_cd(nf.search_vector, oq.q_rank, 32), 0) AS text_rank,
+           coalesce(ts_rank_cd(nf.search_vector, oq.q_title_rank, 32), 0) AS title_rank,
            similarity(nf.title, f.title) AS title_similarity,
            f.area_ids, nf.area_id, f.neighbourhood_ids, f.municipio_ids,
            nf.neighbourhood_id, nf.municipio_ids,
@@ -238,7 +357,15 @@ def _tail() -> str:
            nf.wanted_by, nf.priority, nf.reviewed_at,
            coalesce(h.completed, 0), coalesce(h.agreed, 0),
            coalesce(f.chosen_need_id = nf.id, false) AS chosen,
-           m.id, m.stage
+           m.id, m.stage,
+           -- the thesaurus links between the two texts ("notebook ≈ PC portatile"): a group
+           -- the offer mentions, through a term the need does not use itself
+           ARRAY(SELECT DISTINCT ON (lt.group_id) lt.found || ' ≈ ' || lt.term
+                 FROM offer_linked_terms lt
+                 WHERE lt.src_id = p.offer_id AND nf.search_vector @@ lt.query
+                   AND NOT (nf.search_vector @@ lt.found_query)
+                 ORDER BY lt.group_id, ts_filter(nf.search_vector, '{{a}}') @@ lt.query DESC,
+                          numnode(lt.query) DESC, length(lt.term) DESC, lt.term) AS links
     FROM pairs p
     JOIN offer_facts f ON f.id = p.offer_id
     JOIN need_facts nf ON nf.id = p.need_id
@@ -466,6 +593,7 @@ def _rows(sql: str, params: dict[str, Any]) -> list[Row]:
             history_completed=r[19],
             history_agreed=r[20],
             chosen=bool(r[21]),
+            links=tuple(r[24] or ()),
         )
         rows.append(
             Row(candidate=candidate, qualifies=bool(r[2]), match_id=r[22], match_stage=r[23])

@@ -1,6 +1,14 @@
-"""Routing: each new match goes to one account manager, and the reason is kept.
+"""Routing: which of an offer's matches go to a person, and to which account manager.
 
-The rules, in order:
+**Route only the best** (``route_offer_matches``): per offer, at most
+``MATCH_ROUTED_PER_OFFER`` open matches (default 3) are routed, and only those scoring
+within ``engine.LIMITS.route_margin`` of the offer's best and about as relevant
+(``route_relevance_ratio``); the others stay "other
+candidates" (proposed, unassigned, nobody notified) that a manager may promote in one click
+(``promote_candidate``). Re-matching tops an offer up to the cap (a declined routed match
+frees a slot for the best waiting candidate) and never routes beyond it.
+
+Each routed match goes to one account manager, and the reason is kept. The rules, in order:
 
 1. **Relationship owner** (continuity): the organisation's ``relationship_owner``, if they
    are an active account manager (or team lead) and available.
@@ -25,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -33,8 +42,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.audit import log_action
+from stakeholders.models import Offer
 
-from . import lifecycle, notifications
+from . import engine, lifecycle, notifications
 from .models import OPEN_STAGES, Absence, AccountManagerProfile, Match, Stage
 
 # How much each open match weighs on a manager's load: the stages that take most work
@@ -214,7 +224,7 @@ def route_match(*, match: Match, actor: Any = None) -> Match:
             .select_related("offer__organisation", "need__area")
             .get(pk=match.pk)
         )
-        if match.manager_id is not None or match.stage != Stage.PROPOSED:
+        if match.manager_id is not None or match.stage != Stage.PROPOSED or match.other_candidate:
             return match
         today = timezone.localdate()
         decision = decide(match=match, today=today)
@@ -266,6 +276,139 @@ def route_match(*, match: Match, actor: Any = None) -> Match:
                 dedup_key=f"unassigned:{match.pk}:{lead.pk}",
             )
     return match
+
+
+def _relevance(match: Match) -> float | None:
+    """The text relevance stored with the match's breakdown; None for the need the
+    stakeholder chose (their choice is the evidence)."""
+    parts = match.score_parts or {}
+    if any(part.get("key") == "chosen" for part in parts.get("parts") or ()):
+        return None
+    return float(parts.get("relevance") or 0.0)
+
+
+def routable(
+    scored: list[tuple[float, float | None]], *, margin: float, relevance_ratio: float
+) -> list[bool]:
+    """Which of an offer's (score, relevance) pairs are close enough to its best to be
+    routed: a score within ``margin`` of the best score, and a text relevance at least
+    ``relevance_ratio`` times the best one (a match only about as good on place and timing,
+    but clearly less about the same thing, waits). A relevance of None (the need the
+    stakeholder chose) needs no comparison."""
+    if not scored:
+        return []
+    best_score = max(score for score, _relevance in scored)
+    best_relevance = max((r for _score, r in scored if r is not None), default=0.0)
+    return [
+        score >= best_score - margin - 1e-9
+        and (relevance is None or relevance >= relevance_ratio * best_relevance)
+        for score, relevance in scored
+    ]
+
+
+def select_routed(
+    matches: list[Match],
+    *,
+    new_ids: set[int],
+    cap: int,
+    margin: float,
+    relevance_ratio: float = 0.0,
+) -> tuple[list[Match], list[Match]]:
+    """Of an offer's open matches, which waiting ones to route now and which to keep as
+    other candidates: plain logic over the matches (no database).
+
+    Waiting: new in this run, or other candidates still proposed. Routed already: every
+    other open match (they fill the cap). Routed now: the best waiting ones close enough
+    to the offer's best (``routable``), until the cap is full.
+    """
+    if not matches:
+        return [], []
+    close = dict(
+        zip(
+            (m.pk for m in matches),
+            routable(
+                [(m.score, _relevance(m)) for m in matches],
+                margin=margin,
+                relevance_ratio=relevance_ratio,
+            ),
+            strict=True,
+        )
+    )
+    waiting = sorted(
+        (
+            m
+            for m in matches
+            if m.pk in new_ids or (m.other_candidate and m.stage == Stage.PROPOSED)
+        ),
+        key=lambda m: (-m.score, -m.pk),
+    )
+    waiting_ids = {m.pk for m in waiting}
+    already = sum(1 for m in matches if m.pk not in waiting_ids)
+    slots = max(cap - already, 0)
+    to_route = [m for m in waiting if close[m.pk]][:slots]
+    chosen = {m.pk for m in to_route}
+    return to_route, [m for m in waiting if m.pk not in chosen]
+
+
+def route_offer_matches(
+    *, offer_id: int, new_ids: set[int], route: bool = True, actor: Any = None
+) -> dict[str, list[int]]:
+    """Apply the cap and margin to one offer's open matches (inside the matching run's
+    transaction): the best waiting ones are routed (``route_match``; with ``route=False``
+    they are only marked routed, for benchmarks and engine tests), the rest are kept as
+    other candidates. Returns the ids of both."""
+    # The offer row serialises runs that add matches to the same offer (a need published
+    # while the offer is being re-matched): the cap is counted once at a time.
+    Offer.objects.select_for_update().filter(pk=offer_id).values_list("pk").first()
+    matches = list(Match.objects.open().filter(offer_id=offer_id).order_by("pk"))
+    to_route, others = select_routed(
+        matches,
+        new_ids=new_ids,
+        cap=settings.MATCH_ROUTED_PER_OFFER,
+        margin=engine.LIMITS.route_margin,
+        relevance_ratio=engine.LIMITS.route_relevance_ratio,
+    )
+    held = [m.pk for m in others if not m.other_candidate]
+    if held:
+        Match.objects.filter(pk__in=held).update(other_candidate=True, updated_at=timezone.now())
+    released = [m.pk for m in to_route if m.other_candidate]
+    if released:
+        Match.objects.filter(pk__in=released).update(
+            other_candidate=False, updated_at=timezone.now()
+        )
+    for match in to_route:
+        match.other_candidate = False
+        if route:
+            route_match(match=match, actor=actor)
+    return {"routed": [m.pk for m in to_route], "other_candidates": [m.pk for m in others]}
+
+
+class PromotionRefused(lifecycle.MatchError):
+    pass
+
+
+def promote_candidate(*, match: Match, actor: Any) -> Match:
+    """A manager routes one of an offer's other candidates (one click): it leaves the
+    other candidates and is routed by the usual rules, beyond the offer's cap (a person
+    chose it). Account managers and team leads only."""
+    if not lifecycle.is_match_staff(actor):
+        raise lifecycle.NotPermitted(lifecycle.NOT_PERMITTED_MESSAGE)
+    with transaction.atomic():
+        locked = Match.objects.select_for_update(of=("self",)).get(pk=match.pk)
+        if not (locked.other_candidate and locked.stage == Stage.PROPOSED):
+            raise PromotionRefused(_("Only a proposed other candidate can be promoted."))
+        locked.other_candidate = False
+        locked.save(update_fields=["other_candidate", "updated_at"])
+        lifecycle.record_event(match=locked, kind="promoted", actor=actor)
+        log_action(
+            actor=actor,
+            action="matching.match.promoted",
+            obj=locked,
+            payload={"offer": locked.offer_id, "need": locked.need_id, "score": locked.score},
+        )
+        routed = route_match(match=locked, actor=actor)
+    match.refresh_from_db()
+    return routed
 
 
 def describe_reason(reason: dict[str, Any] | None) -> str:

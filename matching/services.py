@@ -36,7 +36,7 @@ from needs.models import Need
 from stakeholders.models import Offer
 
 from . import engine, retrieval
-from .models import OPEN_STAGES, Match, OutreachSuggestion, Stage
+from .models import OPEN_STAGES, IntakeItem, Match, OutreachSuggestion, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +101,11 @@ def match_offer(*, offer: Offer, actor: Any = None, route: bool = True) -> list[
     """
     ctx = context()
     rows = retrieval.offer_candidates(offer_id=offer.pk, today=ctx.today)
-    return _apply(
+    matches = _apply(
         rows, ctx=ctx, subject=offer, action="matching.offer.matched", actor=actor, route=route
     )
+    sync_intake(offer_id=offer.pk, matched=any(m.is_open for m in matches), actor=actor)
+    return matches
 
 
 def match_need(*, need: Need, actor: Any = None, route: bool = True) -> list[Match]:
@@ -114,6 +116,9 @@ def match_need(*, need: Need, actor: Any = None, route: bool = True) -> list[Mat
     matches = _apply(
         rows, ctx=ctx, subject=need, action="matching.need.matched", actor=actor, route=route
     )
+    # An offer waiting in the intake list that this need fits leaves it.
+    for offer_id in sorted({m.offer_id for m in matches if getattr(m, "inserted", False)}):
+        sync_intake(offer_id=offer_id, matched=True, actor=actor)
     suggest_outreach(need=need, actor=actor)
     return matches
 
@@ -188,6 +193,7 @@ def _apply(
     live = [row for row in rows if not row.has_closed_match]
     to_write: dict[tuple[int, int], tuple[engine.Candidate, engine.Score]] = {}
     to_expire: list[retrieval.Row] = []
+    to_irrelevant: list[retrieval.Row] = []
 
     scored: list[tuple[engine.Candidate, engine.Score]] = []
     for row in live:
@@ -198,6 +204,11 @@ def _apply(
             continue
         c = row.candidate
         result = engine.score(c, ctx)
+        if row.has_open_match and not result.eligible and row.match_stage in UNWORKED_STAGES:
+            # Nobody has worked it yet and it no longer passes the relevance gate (the
+            # texts or the gate changed): it goes, like a pair that no longer qualifies.
+            to_irrelevant.append(row)
+            continue
         if row.has_open_match:
             to_write[(c.offer_id, c.need_id)] = (c, result)
         if row.qualifies:
@@ -208,7 +219,10 @@ def _apply(
         for candidate, result in engine.best(scored):
             to_write.setdefault((candidate.offer_id, candidate.need_id), (candidate, result))
 
-    if not to_write and not to_expire:
+    # The offer whose run this is gets its waiting candidates topped up to the cap even
+    # when nothing new was found (a routed match declined since frees a slot).
+    top_up = subject.pk if propose_new and isinstance(subject, Offer) else None
+    if not to_write and not to_expire and not to_irrelevant:
         return []
 
     with transaction.atomic():
@@ -218,10 +232,22 @@ def _apply(
         # When and why each match was proposed is in the audit entry below and in the
         # match itself (created, score breakdown); the timeline starts with its routing.
         new = [m for m in matches if m.inserted]  # type: ignore[attr-defined]
-        if route:
-            routed = {m.pk: m for m in _route_new_matches(new)}
-            matches = [routed.get(m.pk, m) for m in matches]
+        # Expired first: a routed match that goes frees its slot for this run's routing.
         expired = _expire(to_expire, actor=actor)
+        expired += _expire(
+            to_irrelevant,
+            actor=actor,
+            note=gettext("Expired by re-matching: the texts no longer show that the offer fits."),
+        )
+        routed, others = _route_within_cap(new, top_up=top_up, route=route, actor=actor)
+        if route and routed:
+            matches = _reload(matches, new_ids={m.pk for m in new})
+        else:
+            held = set(others)
+            for match in matches:
+                match.other_candidate = match.pk in held or (
+                    match.other_candidate and match.pk not in routed
+                )
         log_action(
             actor=actor,
             action=action,
@@ -230,6 +256,8 @@ def _apply(
                 "created": sorted(m.pk for m in new),
                 "rescored": len(matches) - len(new),
                 "expired": expired,
+                "routed": routed,
+                "other_candidates": others,
             },
         )
     matches.sort(key=lambda m: (-m.score, -m.pk))
@@ -317,12 +345,16 @@ def _upsert(items: list[tuple[engine.Candidate, engine.Score]]) -> list[Match]:
     matches = []
     for row in retrieval.fetchall(sql, params):
         match = Match.from_db(connection.alias, returned, row[:-1])
+        # The raw cursor hands jsonb back as text; the model's field converters did not run.
+        for name in ("score_parts", "routing_reason"):
+            if isinstance(getattr(match, name), str):
+                setattr(match, name, json.loads(getattr(match, name)))
         match.inserted = row[-1]  # type: ignore[attr-defined]
         matches.append(match)
     return matches
 
 
-def _expire(rows: list[retrieval.Row], *, actor: Any) -> list[int]:
+def _expire(rows: list[retrieval.Row], *, actor: Any, note: str = "") -> list[int]:
     """Move unworked matches whose pair no longer qualifies to "expired".
 
     Goes through the lifecycle (``matching.lifecycle.transition``: timeline event, audit,
@@ -333,7 +365,7 @@ def _expire(rows: list[retrieval.Row], *, actor: Any) -> list[int]:
         return []
     from .lifecycle import transition  # lifecycle imports services: import at call time
 
-    note = gettext("Expired by re-matching: the need or the offer no longer qualifies.")
+    note = note or gettext("Expired by re-matching: the need or the offer no longer qualifies.")
     expired = []
     for row in sorted(rows, key=lambda r: r.match_id or 0):
         if row.match_id is None:
@@ -346,23 +378,105 @@ def _expire(rows: list[retrieval.Row], *, actor: Any) -> list[int]:
     return expired
 
 
-def _route_new_matches(matches: Sequence[Match]) -> list[Match]:
-    """Send each new match to an account manager (``matching.routing.route_match``).
+def _route_within_cap(
+    new: Sequence[Match], *, top_up: int | None, route: bool, actor: Any
+) -> tuple[list[int], list[int]]:
+    """Route the best of each offer's waiting matches within the cap and margin
+    (``matching.routing.route_offer_matches``); the rest stay other candidates.
 
     Runs inside the matching transaction, so a routing failure rolls the run back and the
-    task retries it whole.
+    task retries it whole. Returns the ids routed now and those kept aside.
     """
-    from .routing import route_match  # routing -> lifecycle -> services: import at call time
+    from .routing import route_offer_matches  # routing -> lifecycle -> services
 
-    routed = []
+    by_offer: dict[int, set[int]] = {}
+    for match in new:
+        by_offer.setdefault(match.offer_id, set()).add(match.pk)
+    if top_up is not None:
+        by_offer.setdefault(top_up, set())
+    routed: list[int] = []
+    others: list[int] = []
+    for offer_id in sorted(by_offer):
+        result = route_offer_matches(
+            offer_id=offer_id, new_ids=by_offer[offer_id], route=route, actor=actor
+        )
+        routed += result["routed"]
+        others += result["other_candidates"]
+    return sorted(routed), sorted(others)
+
+
+def _reload(matches: list[Match], *, new_ids: set[int]) -> list[Match]:
+    """The run's matches as routing left them (manager, stage, other candidate)."""
+    fresh = Match.objects.in_bulk([m.pk for m in matches])
+    reloaded = []
     for match in matches:
-        result = route_match(match=match, actor=None)
-        if isinstance(result, Match):
-            # What callers use to tell new matches from re-scored ones.
-            result.inserted = True  # type: ignore[attr-defined]
-            match = result
-        routed.append(match)
-    return routed
+        current = fresh.get(match.pk, match)
+        current.inserted = match.pk in new_ids  # type: ignore[attr-defined]
+        reloaded.append(current)
+    return reloaded
+
+
+# --- The intake list: offers that fit no need -------------------------------------------
+
+
+def sync_intake(*, offer_id: int, matched: bool, actor: Any = None) -> None:
+    """Keep an offer's place in the team's intake list in step with its matches.
+
+    An open offer with quantity left and no open match (the relevance gate let no need
+    through) is listed with the reason "no fitting need", so a person answers it; a listed
+    offer that a later run matched (``matched``) leaves the list. An item a person answered
+    stays answered, and an offer is listed once.
+    """
+    now = timezone.now()
+    if matched:
+        # One UPDATE, usually of nothing: this runs after every matching run.
+        left = IntakeItem.objects.filter(offer_id=offer_id, resolved_at__isnull=True).update(
+            resolved_at=now, resolution=str(_("Matched to a need by a later run."))
+        )
+        if left:
+            log_action(
+                actor=actor,
+                action="matching.intake.resolved",
+                obj=Offer.objects.get(pk=offer_id),
+                payload={"reason": IntakeItem.Reason.NO_FITTING_NEED},
+            )
+        return
+    with transaction.atomic():
+        if Match.objects.open().filter(offer_id=offer_id).exists():
+            return
+        offer = Offer.objects.open().filter(pk=offer_id, quantity_open__gt=0).first()
+        if offer is None:
+            return
+        item, created = IntakeItem.objects.get_or_create(
+            offer_id=offer_id, defaults={"reason": IntakeItem.Reason.NO_FITTING_NEED}
+        )
+        if created:
+            log_action(
+                actor=actor,
+                action="matching.intake.listed",
+                obj=offer,
+                payload={"item": item.pk, "reason": item.reason},
+            )
+
+
+def answer_intake_item(*, item: IntakeItem, actor: Any, note: str = "") -> IntakeItem:
+    """A person has answered an offer of the intake list: it leaves the list."""
+    with transaction.atomic():
+        locked = IntakeItem.objects.select_for_update().get(pk=item.pk)
+        if locked.is_open:
+            locked.resolved_at = timezone.now()
+            locked.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+            locked.resolution = (note or "").strip()[:200] or str(_("Answered"))
+            locked.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+            log_action(
+                actor=actor,
+                action="matching.intake.answered",
+                obj=locked.offer,
+                payload={"item": locked.pk, "note": locked.resolution},
+            )
+    for name in ("resolved_at", "resolved_by_id", "resolution"):
+        setattr(item, name, getattr(locked, name))
+    return item
 
 
 # --- Outreach ---------------------------------------------------------------------------

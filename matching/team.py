@@ -27,7 +27,7 @@ WAITING_STAGES = (Stage.PROPOSED, Stage.ASSIGNED)
 def unassigned_matches() -> QuerySet[Match]:
     """Open matches with no manager, the ones waiting longest first (one query)."""
     return (
-        Match.objects.filter(manager__isnull=True, stage__in=OPEN_STAGES)
+        Match.objects.filter(manager__isnull=True, other_candidate=False, stage__in=OPEN_STAGES)
         .select_related("need__area", "need__department", "offer__organisation")
         .order_by("created_at", "id")
     )
@@ -79,7 +79,10 @@ def overview(*, today: date) -> dict[str, Any]:
                 stage__in=WAITING_STAGES, contacted_at__isnull=True, first_contact_due__lt=today
             ),
         ),
-        unassigned=Count("pk", filter=Q(manager__isnull=True, stage__in=OPEN_STAGES)),
+        unassigned=Count(
+            "pk",
+            filter=Q(manager__isnull=True, other_candidate=False, stage__in=OPEN_STAGES),
+        ),
     )
     return {
         "offer_counts": _counts(Offer.objects.all(), "status", Offer.Status.choices),

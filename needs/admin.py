@@ -22,9 +22,18 @@ from django.utils.translation import ngettext
 
 from contactpoint import roles
 
-from . import services
+from . import language, services
 from .forms import NeedForm
-from .models import Department, InterventionArea, Municipio, Need, NeedReminder, Neighbourhood
+from .models import (
+    Department,
+    InterventionArea,
+    Municipio,
+    Need,
+    NeedReminder,
+    Neighbourhood,
+    ThesaurusGroup,
+    ThesaurusTerm,
+)
 
 
 def _restricted(request: HttpRequest) -> bool:
@@ -290,3 +299,45 @@ class NeedReminderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ThesaurusTermForm(forms.ModelForm):
+    class Meta:
+        model = ThesaurusTerm
+        fields = ["term", "language"]
+
+    def clean_term(self) -> str:
+        term = " ".join((self.cleaned_data.get("term") or "").split())
+        if term and not language.is_searchable(term):
+            raise ValidationError(
+                _("“%(term)s” has only words that search ignores (articles, prepositions)."),
+                code="not_searchable",
+                params={"term": term},
+            )
+        return term
+
+
+class ThesaurusTermInline(admin.TabularInline):
+    model = ThesaurusTerm
+    form = ThesaurusTermForm
+    extra = 3
+    fields = ["term", "language"]
+
+
+@admin.register(ThesaurusGroup)
+class ThesaurusGroupAdmin(admin.ModelAdmin):
+    """The team lead keeps the thesaurus here; the catalogue search and the matching engine
+    read the table on every search and every match, so a change applies at once."""
+
+    list_display = ["name", "key", "generic", "term_list"]
+    list_filter = ["generic"]
+    search_fields = ["name", "key", "terms__term"]
+    prepopulated_fields = {"key": ["name"]}
+    inlines = [ThesaurusTermInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ThesaurusGroup]:
+        return super().get_queryset(request).prefetch_related("terms")
+
+    @admin.display(description=_("terms"))
+    def term_list(self, obj: ThesaurusGroup) -> str:
+        return ", ".join(sorted(term.term for term in obj.terms.all()))

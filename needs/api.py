@@ -184,8 +184,10 @@ FILTER_PARAMETERS = [
         "q",
         OpenApiTypes.STR,
         description=(
-            "Full-text search (Italian, accents ignored) in title, beneficiaries, school and "
-            f"description; web-search syntax. At most {SEARCH_MAX_LENGTH} characters."
+            "Full-text search (Italian and English, accents ignored) in title, beneficiaries, "
+            "school and description: every word must match as written, through its lemma or "
+            'through a term of its thesaurus group; "quoted phrases" and -exclusions work. '
+            f"At most {SEARCH_MAX_LENGTH} characters."
         ),
     ),
     OpenApiParameter("area", OpenApiTypes.STR, description="Intervention area slug."),

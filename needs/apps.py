@@ -18,5 +18,31 @@ class NeedsConfig(AppConfig):
         roles.grant(
             roles.DEPARTMENT, "needs.add_need", "needs.change_need", "needs.view_need", *reference
         )
+        thesaurus = [
+            f"needs.{action}_{model}"
+            for action in ("add", "change", "delete", "view")
+            for model in ("thesaurusgroup", "thesaurusterm")
+        ]
         roles.grant(roles.ACCOUNT_MANAGER, "needs.view_need", *reference)
-        roles.grant(roles.TEAM_LEAD, "needs.view_need", *reference)
+        roles.grant(roles.ACCOUNT_MANAGER, "needs.view_thesaurusgroup", "needs.view_thesaurusterm")
+        # The team lead keeps the thesaurus the search and the matching engine use.
+        roles.grant(roles.TEAM_LEAD, "needs.view_need", *reference, *thesaurus)
+
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(seed_thesaurus, sender=self, dispatch_uid="needs.thesaurus")
+
+
+def seed_thesaurus(*, using: str = "default", **kwargs: object) -> None:
+    """An empty thesaurus (a new database, or one emptied by a flush) gets the default
+    file; one that holds any group is the team lead's and is left alone."""
+    from django.db import transaction
+
+    from .models import ThesaurusGroup, ThesaurusTerm
+    from .thesaurus import load_thesaurus_rows, read_thesaurus
+
+    if not ThesaurusGroup.objects.using(using).exists():
+        with transaction.atomic(using=using):
+            load_thesaurus_rows(
+                read_thesaurus(), group_model=ThesaurusGroup, term_model=ThesaurusTerm
+            )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from contactpoint.demo import DEMO_USERS
 
-from . import reference
+from . import language, reference
 from .models import Department, InterventionArea, Need, Neighbourhood, ResourceKind
 
 # Every department of the reference data has a demo member (contactpoint.demo.DEMO_USERS).
@@ -285,6 +285,12 @@ def load_needs() -> None:
     today = timezone.localdate()
     for demo in DEMO_NEEDS:
         public = demo.status in Need.PUBLIC_STATUSES
+        lemmas = language.need_lemmas(
+            title=demo.title,
+            description=demo.description,
+            beneficiaries=demo.beneficiaries,
+            school=demo.school,
+        )
         Need.objects.update_or_create(
             title=demo.title,
             defaults={
@@ -309,5 +315,7 @@ def load_needs() -> None:
                 if public
                 else None,
                 "last_reviewed_at": now - datetime.timedelta(days=demo.reviewed_days_ago),
+                "title_lemmas": lemmas.title_lemmas,
+                "text_lemmas": lemmas.text_lemmas,
             },
         )

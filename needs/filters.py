@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import django_filters
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint.search import SEARCH_CONFIG
-
+from . import language
 from .forms import StyledBoundField
 from .models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 from .widgets import NeighbourhoodSelect
@@ -17,19 +16,34 @@ SEARCH_MAX_LENGTH = 200
 
 
 def search_needs(queryset: QuerySet[Need], text: str) -> QuerySet[Need]:
-    """Full-text search in Italian, accents ignored, best matches first.
+    """Full-text search in Italian and English, accents ignored, best matches first.
 
-    ``websearch`` syntax: words are ANDed, "quoted phrases" and -exclusions work, and no
-    input can make PostgreSQL raise a syntax error.
+    Every word must match, as written or through its lemma ("laboratorio" finds
+    "laboratori") or a thesaurus term of its group ("notebook" finds "PC portatile");
+    "quoted phrases" and -exclusions work, and no input can make PostgreSQL raise a syntax
+    error (``needs.language.search_query``).
     """
     text = " ".join(text.split())
     if not text:
         return queryset
-    query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    query = language.search_query(text)
+    if query is None:
+        return queryset
     return (
         queryset.filter(search_vector=query)
         .annotate(rank=SearchRank(F("search_vector"), query))
         .order_by("-rank", *(Need._meta.ordering or []))
+    )
+
+
+def similar_needs(queryset: QuerySet[Need], text: str) -> QuerySet[Need]:
+    """Needs whose title contains words like the text (pg_trgm word similarity, through
+    the title's trigram index): the fallback for a search with a typo."""
+    text = " ".join(text.split())[:SEARCH_MAX_LENGTH]
+    return (
+        queryset.filter(title__trigram_word_similar=text)
+        .annotate(similarity=TrigramWordSimilarity(text, "title"))
+        .order_by("-similarity", *(Need._meta.ordering or []))
     )
 
 
@@ -80,4 +94,16 @@ class NeedFilter(django_filters.FilterSet):
         self.form.bound_field_class = StyledBoundField
 
     def filter_text(self, queryset: QuerySet[Need], name: str, value: str) -> QuerySet[Need]:
-        return search_needs(queryset, value)
+        return queryset  # applied last, in filter_queryset, over the other filters
+
+    def filter_queryset(self, queryset: QuerySet[Need]) -> QuerySet[Need]:
+        return search_needs(super().filter_queryset(queryset), self.text)
+
+    @property
+    def text(self) -> str:
+        return " ".join((self.form.cleaned_data.get("q") or "").split())
+
+    def similar(self) -> QuerySet[Need]:
+        """The fallback for a text that found nothing (a typo): needs with similar title
+        words, under the same other filters."""
+        return similar_needs(super().filter_queryset(self.queryset), self.text)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQueryField, SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -234,10 +235,14 @@ class Need(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The lemmas of the words that Snowball stems alone would not bring together
+    # ("laboratori" -> "laboratorio"), written by the services (``needs.language``).
+    title_lemmas = models.TextField(editable=False, blank=True, default="")
+    text_lemmas = models.TextField(editable=False, blank=True, default="")
     search_vector = models.GeneratedField(
-        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        expression=SearchVector("title", "title_lemmas", weight="A", config=SEARCH_CONFIG)
         + SearchVector("beneficiaries", "school", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="C", config=SEARCH_CONFIG),
+        + SearchVector("description", "text_lemmas", weight="C", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -277,6 +282,75 @@ class Need(models.Model):
     @property
     def quantity_covered(self) -> int:
         return self.quantity - self.quantity_open
+
+
+class ThesaurusGroup(models.Model):
+    """Terms that mean the same thing to the catalogue and the matching engine
+    ("notebook", "laptop", "PC portatile", ...). Loaded from ``needs/data/thesaurus.csv``,
+    edited by the team lead in the admin; another city loads its own."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    generic = models.BooleanField(
+        _("generic words"),
+        default=False,
+        help_text=_(
+            "Not synonyms but words too common to tell needs apart (school, pupils, "
+            "families): they link nothing and do not count for the text relevance of a match."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("thesaurus group")
+        verbose_name_plural = _("thesaurus")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThesaurusTerm(models.Model):
+    """One term of a group, a word or a phrase, in Italian or English."""
+
+    group = models.ForeignKey(
+        ThesaurusGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="terms"
+    )
+    term = models.CharField(_("term"), max_length=100)
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="it"
+    )
+    # The term as a phrase query in the search configuration ("PC portatile" ->
+    # 'pc' <-> 'portatil'): what a search document must contain to mention it.
+    query = models.GeneratedField(
+        expression=models.Func(
+            models.F("term"),
+            template=f"phraseto_tsquery('{SEARCH_CONFIG}'::regconfig, %(expressions)s)",
+        ),
+        output_field=SearchQueryField(),
+        db_persist=True,
+    )
+    # Its lexemes ("PC portatile" -> {pc, portatil}), for the matching engine's SQL.
+    lexemes = models.GeneratedField(
+        expression=models.Func(
+            models.F("term"),
+            template=(
+                f"tsvector_to_array(to_tsvector('{SEARCH_CONFIG}'::regconfig, %(expressions)s))"
+            ),
+        ),
+        output_field=ArrayField(models.TextField()),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name = _("thesaurus term")
+        verbose_name_plural = _("thesaurus terms")
+        ordering = ["group", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "term"], name="thesaurus_term_once_per_group")
+        ]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class NeedReminder(models.Model):

@@ -27,7 +27,7 @@ from contactpoint import outbox, roles
 from contactpoint.audit import log_action
 from contactpoint.context_processors import absolute_url
 
-from . import signals
+from . import language, signals
 from .models import Department, InterventionArea, Need, NeedReminder, Neighbourhood
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ MATCHING_FIELDS = frozenset(
         "wanted_by",
     }
 )
+# The text of the search document: a change rewrites the stored lemmas.
+TEXT_FIELDS = frozenset({"title", "description", "beneficiaries", "school"})
 MATCH_NEED_TASK = "matching.match_need"
 
 
@@ -158,6 +160,18 @@ def _queue_matching(need: Need) -> None:
     outbox.enqueue(MATCH_NEED_TASK, need.pk, dedup_key=f"match-need-{need.pk}")
 
 
+def _write_lemmas(need: Need) -> None:
+    """Fill the lemma columns of the need's search document from its text."""
+    lemmas = language.need_lemmas(
+        title=need.title,
+        description=need.description,
+        beneficiaries=need.beneficiaries,
+        school=need.school,
+    )
+    need.title_lemmas = lemmas.title_lemmas
+    need.text_lemmas = lemmas.text_lemmas
+
+
 def _locked(need: Need) -> Need:
     return Need.objects.select_for_update().get(pk=need.pk)
 
@@ -210,6 +224,7 @@ def create_need(
             reviewed_by=actor,
         )
         check_need(need, publishing=publish)
+        _write_lemmas(need)
         if publish:
             need.status = Need.Status.PUBLISHED
             need.published_at = now
@@ -252,6 +267,8 @@ def update_need(*, need: Need, actor: Any, **changes: Any) -> Need:
         if isinstance(need.quantity, int):
             need.quantity_open = max(need.quantity - covered, 0)
         check_need(need, covered=covered)
+        if TEXT_FIELDS.intersection(changed):
+            _write_lemmas(need)
         previous_status = need.status
         if need.is_public:
             need.status = _public_status(need)

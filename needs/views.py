@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from . import services
+from . import language, services
 from .filters import NeedFilter
 from .forms import CloseNeedForm, NeedForm
 from .models import Municipio, Need
@@ -53,8 +53,19 @@ def need_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = NeedFilter(request.GET, queryset=catalogue_queryset(), request=request)
     # An invalid filter (unknown area, too long text) is shown next to its field, and no
     # result pretends to honour it.
-    needs = filterset.qs if filterset.is_valid() else Need.objects.none()
+    valid = filterset.is_valid()
+    needs = filterset.qs if valid else Need.objects.none()
     page = Paginator(needs, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # A text that finds nothing (a typo?) shows the needs with similar title words instead,
+    # and says for what.
+    similar_to = suggestion = ""
+    if valid and language.is_plain(filterset.text) and not page.paginator.count:
+        similar = Paginator(filterset.similar(), CATALOGUE_PAGE_SIZE)
+        if similar.count:
+            page = similar.get_page(request.GET.get("page"))
+            similar_to = filterset.text
+            titles = [need.title for need in page]
+            suggestion = " ".join(language.best_words(language.words(similar_to), titles))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -64,6 +75,8 @@ def need_list(request: HtmxHttpRequest) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "query": query.urlencode(),
         "filtered": any(value for key, value in request.GET.items() if key != "page"),
+        "similar_to": similar_to,
+        "suggestion": suggestion,
     }
     template = "needs/need_list.html"
     # htmx swaps the fragment into #needs-results; a history restore (back button after a

@@ -503,9 +503,12 @@ class Offer(models.Model):
     created_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # The lemmas of its words (``needs.language``), written with the text.
+    title_lemmas = models.TextField(editable=False, blank=True, default="")
+    text_lemmas = models.TextField(editable=False, blank=True, default="")
     search_vector = models.GeneratedField(
-        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="B", config=SEARCH_CONFIG),
+        expression=SearchVector("title", "title_lemmas", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", "text_lemmas", weight="B", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
         db_persist=True,
     )

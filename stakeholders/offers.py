@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
+from needs.language import offer_lemmas
 
 from . import contacts, registry, signals, throttling
 from .models import Consent, ContactPerson, Offer, Organisation, OrganisationMembership
@@ -289,12 +290,17 @@ def _record_offer(
         )
 
     quantity = data["quantity"]
+    title = " ".join(data["title"].split())
+    description = data["description"].strip()
+    lemmas = offer_lemmas(title=title, description=description)
     offer = Offer.objects.create(
         organisation=organisation,
         contact=contact,
         resource_kind=data["resource_kind"],
-        title=" ".join(data["title"].split()),
-        description=data["description"].strip(),
+        title=title,
+        description=description,
+        title_lemmas=lemmas.title_lemmas,
+        text_lemmas=lemmas.text_lemmas,
         quantity=quantity,
         quantity_open=quantity,
         unit=data["unit"].strip(),
@@ -483,6 +489,9 @@ def update_offer(*, offer: Offer, changes: Mapping[str, Any], actor: Any, source
         if errors:
             raise ValidationError(errors)
         if changed:
+            if {"title", "description"}.intersection(changed):
+                lemmas = offer_lemmas(title=offer.title, description=offer.description)
+                offer.title_lemmas, offer.text_lemmas = lemmas.title_lemmas, lemmas.text_lemmas
             offer.full_clean(exclude=["contact", "need", "organisation"])
             offer.save()
         for relation in EDITABLE_RELATIONS:

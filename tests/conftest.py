@@ -62,3 +62,11 @@ def page(page):
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     page.set_default_timeout(15_000)
     return page
+
+
+@pytest.fixture
+def thesaurus(db):
+    """Milan's thesaurus in the table (the migration loads it; a flushing test empties it)."""
+    from needs.thesaurus import load_thesaurus
+
+    load_thesaurus()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from contactpoint import roles
 from matching.models import AccountManagerProfile, Match
+from needs import language
 from needs.models import Department, InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 from stakeholders.models import ContactPerson, Offer, Organisation, OrganisationMembership
 
@@ -108,6 +109,11 @@ class NeedFactory(factory.django.DjangoModelFactory):
     status = Need.Status.PUBLISHED
     published_at = factory.LazyFunction(timezone.now)
     last_reviewed_at = factory.LazyFunction(timezone.now)
+    # What the needs services write beside the text (needs.language).
+    title_lemmas = factory.LazyAttribute(lambda o: language.lemma_text(o.title))
+    text_lemmas = factory.LazyAttribute(
+        lambda o: language.lemma_text(o.beneficiaries, getattr(o, "school", ""), o.description)
+    )
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -152,6 +158,8 @@ class OfferFactory(factory.django.DjangoModelFactory):
     quantity_open = factory.LazyAttribute(lambda o: o.quantity)
     unit = "pezzi"
     submitted_email = factory.LazyAttribute(lambda o: o.contact.email if o.contact else "x@y.it")
+    title_lemmas = factory.LazyAttribute(lambda o: language.lemma_text(o.title))
+    text_lemmas = factory.LazyAttribute(lambda o: language.lemma_text(o.description))
 
 
 class AccountManagerProfileFactory(factory.django.DjangoModelFactory):

@@ -24,8 +24,12 @@ def test_seed_demo_routes_the_demo_offers_to_the_demo_managers_and_is_idempotent
     assert Holiday.objects.get(date=date(2026, 12, 7)).name == "Sant'Ambrogio"
     assert Holiday.objects.filter(date=date(2027, 12, 25)).exists()
 
-    matches = list(Match.objects.select_related("manager", "need__area"))
+    matches = list(Match.objects.routed().select_related("manager", "need__area"))
     assert matches, "the demo offers should produce matches"
+    # The rest are other candidates: proposed, unassigned, never routed.
+    others = Match.objects.filter(other_candidate=True)
+    assert set(others.values_list("stage", flat=True)) <= {Stage.PROPOSED}
+    assert not others.filter(manager__isnull=False).exists()
     for match in matches:
         rule = match.routing_reason.get("rule")
         assert rule in (routing.RULE_OWNER, routing.RULE_AREA, routing.RULE_UNASSIGNED), match

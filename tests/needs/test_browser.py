@@ -93,3 +93,33 @@ def test_choosing_a_municipio_narrows_the_nil_picker(live_server, page):
     page.select_option("#id_municipio", "")
     assert options.filter(has_text=brera.name).evaluate("o => o.hidden") is False
     assert page.console_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_search_finds_laboratorio_and_laboratori_alike_and_says_when_it_guesses(live_server, page):
+    for name in roles.ALL_ROLES:
+        Group.objects.get_or_create(name=name)
+    demo.load_reference()
+    demo.load_needs()
+    sky = Need.objects.get(title__startswith="Il cielo itinerante")
+
+    page.goto(live_server.url + "/needs/")
+    results = page.locator("#needs-results")
+    search = page.locator("#id_q")
+
+    def titles_for(text):
+        search.fill(text)
+        search.press("Enter")
+        expect(page).to_have_url(re.compile(rf"q={text}"))
+        expect(results).to_contain_text(sky.title)
+        return sorted(results.locator("h3").all_inner_texts())
+
+    singular = titles_for("laboratorio")
+    plural = titles_for("laboratori")
+
+    assert singular == plural
+    assert page.console_errors == []
+
+    titles_for("laboratrio")  # a typo: similar titles, and the page says so
+    expect(results.get_by_role("status")).to_contain_text("Risultati per “laboratori”")

@@ -46,14 +46,15 @@ CASES = [
     ("/needs/", {}, 6),
     # count, page of needs: the fragment has no filter form
     ("/needs/", {"HTTP_HX_REQUEST": "true"}, 2),
-    # + one look-up per filter value checked (area, NIL) and the form's options again
-    ("/needs/?q=computer&area={area}&neighbourhood={nil}", {}, 8),
-    ("/needs/?q=computer&area={area}&neighbourhood={nil}", {"HTTP_HX_REQUEST": "true"}, 4),
+    # + one look-up per filter value checked (area, NIL), the form's options again (with the
+    # NIL's Municipi) and the thesaurus groups of the words searched for
+    ("/needs/?q=computer&area={area}&neighbourhood={nil}", {}, 9),
+    ("/needs/?q=computer&area={area}&neighbourhood={nil}", {"HTTP_HX_REQUEST": "true"}, 5),
     ("/needs/?page=2", {}, 6),
     # count, page of needs
     ("/api/v1/needs/", {}, 2),
-    # area and NIL look-ups, count, page
-    ("/api/v1/needs/?q=computer&area={area}&neighbourhood={nil}", {}, 4),
+    # area and NIL look-ups, thesaurus groups of the words, count, page
+    ("/api/v1/needs/?q=computer&area={area}&neighbourhood={nil}", {}, 5),
 ]
 
 
