@@ -68,7 +68,13 @@ def test_a_backup_restores_into_a_fresh_database_with_every_table_identical(
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
     before = backup.table_fingerprints(source)
-    assert manifest["tables"] == before
+    # The worker may mark a job done meanwhile: the outbox is compared by row count only (the
+    # manifest and the dump read one snapshot, which the restore below checks exactly).
+    moving = {"contactpoint_outboxmessage"}
+    assert {k: v[0] for k, v in manifest["tables"].items()} == {k: v[0] for k, v in before.items()}
+    assert {k: v for k, v in manifest["tables"].items() if k not in moving} == {
+        k: v for k, v in before.items() if k not in moving
+    }
     assert before["stakeholders_organisation"][0] >= 1
     assert before["stakeholders_contactperson"][0] >= 3
 
