@@ -70,3 +70,38 @@ def thesaurus(db):
     from needs.thesaurus import load_thesaurus
 
     load_thesaurus()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_waits_for_the_worker():
+    """Retry a transactional test's closing flush when PostgreSQL reports a deadlock.
+
+    The real Celery worker of earlier tests may still be finishing a job (a retry, a late
+    acknowledgement) and hold row locks on tables the flush truncates; PostgreSQL then aborts
+    one side. The flush runs in one transaction, so trying again once the worker's own
+    transaction has ended is safe.
+    """
+    import time
+
+    from django.core.management.base import CommandError
+    from django.db import OperationalError
+    from django.test import testcases
+
+    original = testcases.TransactionTestCase._fixture_teardown
+
+    def is_deadlock(error: BaseException) -> bool:
+        return any("deadlock" in str(e).lower() for e in (error, error.__cause__) if e)
+
+    def teardown(self):
+        for attempt in range(6):
+            try:
+                return original(self)
+            except (CommandError, OperationalError) as error:
+                if attempt == 5 or not is_deadlock(error):
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        return None
+
+    testcases.TransactionTestCase._fixture_teardown = teardown
+    yield
+    testcases.TransactionTestCase._fixture_teardown = original

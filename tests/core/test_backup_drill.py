@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 
 from contactpoint import backup
-from stakeholders import import_jobs
+from stakeholders.models import ImportJob
 from tests.factories import (
     ContactPersonFactory,
     MatchFactory,
@@ -17,9 +18,7 @@ from tests.factories import (
     OrganisationFactory,
 )
 
-# serialized_rollback: the rows migrations wrote (beat schedules, roles) are put back after
-# the flush, for the tests that run later.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -44,12 +43,13 @@ def some_data():
     organisation = OrganisationFactory(legal_name="Fondazione Àccènti ‮ S.r.l.")
     ContactPersonFactory.create_batch(3, organisation=organisation)
     MatchFactory(offer=OfferFactory(organisation=organisation))
-    # An upload under MEDIA_ROOT, as the import jobs keep them.
-    return import_jobs.start_import(
+    # An upload under MEDIA_ROOT, as the import jobs keep them; a finished job, so that a
+    # worker still running from earlier tests has nothing to do while the backup is taken.
+    return ImportJob.objects.create(
         kind="organisations",
-        content=b"kind,legal_name\ncompany,Alfa\n",
         filename="lista.csv",
-        actor=None,
+        upload=ContentFile(b"kind,legal_name\ncompany,Alfa\n", name="lista.csv"),
+        status=ImportJob.Status.DONE,
     )
 
 

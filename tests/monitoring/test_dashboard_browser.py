@@ -52,14 +52,17 @@ def test_cabinet_filters_the_dashboard_and_sees_charts_tables_and_map(live_serve
     digital = InterventionAreaFactory(slug="poverta-digitale", name="Povertà digitale")
     quarto = MunicipioFactory(number=4, name="Municipio 4")
     nil = NeighbourhoodFactory(municipio=quarto, name="Corvetto", lat="45.44000", lon="9.22000")
-    NeighbourhoodFactory(lat="45.50000", lon="9.15000")
+    # The other NIL lie in Municipio 1, whatever the factories' sequences say.
+    primo = MunicipioFactory(number=1, name="Municipio 1")
+    NeighbourhoodFactory(municipio=primo, lat="45.50000", lon="9.15000")
     match = MatchFactory(
         need=NeedFactory(area=food, neighbourhood=nil, status="covered", quantity_open=0),
         stage=Stage.IN_DELIVERY,
         contacted_at=timezone.now(),
     )
     collaboration(match=match, started=timezone.now(), beneficiaries=40)
-    MatchFactory(need=NeedFactory(area=digital), stage=Stage.PROPOSED)
+    elsewhere = NeighbourhoodFactory(municipio=primo, lat="45.47000", lon="9.19000")
+    MatchFactory(need=NeedFactory(area=digital, neighbourhood=elsewhere), stage=Stage.PROPOSED)
     cabinet = with_totp(UserFactory(role=roles.CABINET))
     sign_in(page, live_server, cabinet)
 
