@@ -308,7 +308,9 @@ def _collaboration(
                 kind="stage",
                 from_stage=previous,
                 to_stage=step,
-                created_at=(completed or started) if step == Stage.COMPLETED else min(when, started),
+                created_at=(
+                    (completed or started) if step == Stage.COMPLETED else min(when, started)
+                ),
             )
             previous = step
         Match.objects.filter(pk=match.pk).update(
