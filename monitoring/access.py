@@ -39,3 +39,10 @@ def can_sign_off_statements(user: AbstractBaseUser | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return bool(getattr(user, "is_superuser", False)) or roles.has_role(user, roles.TEAM_LEAD)
+
+
+def can_propose_topics(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Dashboard readers who keep the needs of at least one department."""
+    from needs.services import departments_for
+
+    return can_read_dashboard(user) and departments_for(user).exists()

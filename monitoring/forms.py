@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from needs.models import InterventionArea, Municipio
+from needs.models import Department, InterventionArea, Municipio, ResourceKind
 
 FIRST_YEAR = 2020
 
@@ -66,3 +66,21 @@ def survey_form_class(questions: list[Any]) -> type[forms.Form]:
                 label=label, required=False, max_length=3000, widget=forms.Textarea({"rows": 3})
             )
     return type("SurveyForm", (forms.Form,), fields)
+
+
+class TopicNeedForm(forms.Form):
+    """A survey topic proposed as a candidate need of one of the user's departments."""
+
+    topic = forms.CharField(label=_("Topic"), max_length=300, widget=forms.HiddenInput)
+    year = forms.TypedChoiceField(
+        label=_("Year"), coerce=int, choices=year_choices, widget=forms.HiddenInput
+    )
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    area = forms.ModelChoiceField(
+        label=_("Intervention area"), queryset=InterventionArea.objects.order_by("name")
+    )
+    resource_kind = forms.ChoiceField(label=_("Kind of resource"), choices=ResourceKind.choices)
+
+    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments.order_by("name")  # type: ignore[attr-defined]

@@ -297,3 +297,44 @@ def acknowledged(*, year: int) -> list[str]:
             ).values_list("match__offer__organisation__legal_name", flat=True)
         )
     )
+
+
+def statement_index(*, member: Any = None) -> list[dict[str, Any]]:
+    """Organisations with collaborations, each with the years they were active in and how
+    many collaborations per year (newest year first); only ``member``'s organisations when
+    given. One query."""
+    from stakeholders.models import OrganisationMembership
+
+    queryset = Collaboration.objects.filter(match__offer__organisation__merged_into__isnull=True)
+    if member is not None:
+        queryset = queryset.filter(
+            match__offer__organisation_id__in=OrganisationMembership.objects.filter(
+                user_id=member.pk
+            ).values("organisation_id")
+        )
+    rows = queryset.values_list(
+        "match__offer__organisation_id",
+        "match__offer__organisation__legal_name",
+        "started_at",
+        "completed_at",
+    )
+    this_year = timezone.localdate().year
+    index: dict[int, dict[str, Any]] = {}
+    for pk, name, started, completed in rows:
+        entry = index.setdefault(pk, {"pk": pk, "name": name, "years": {}})
+        first = timezone.localtime(started).year
+        last = timezone.localtime(completed).year if completed else this_year
+        for year in range(first, min(last, this_year) + 1):
+            entry["years"][year] = entry["years"].get(year, 0) + 1
+    return [
+        {**entry, "years": sorted(entry["years"].items(), reverse=True)}
+        for entry in sorted(index.values(), key=lambda e: e["name"].lower())
+    ]
+
+
+def is_member(*, user: Any, organisation: Organisation) -> bool:
+    from stakeholders.models import OrganisationMembership
+
+    return OrganisationMembership.objects.filter(
+        user_id=user.pk, organisation_id=organisation.pk
+    ).exists()

@@ -302,3 +302,47 @@ def candidate_topics(*, year: int, limit: int = 20) -> list[dict[str, Any]]:
         .order_by("-n", "topic")[:limit]
     )
     return [{"topic": row["topic"], "count": row["n"]} for row in rows]
+
+
+def propose_topic_as_need(
+    *,
+    topic: str,
+    year: int,
+    department: Any,
+    area: Any,
+    resource_kind: str,
+    actor: Any,
+) -> Any:
+    """Turn a topic named in the year's survey into a draft need of ``department`` for the
+    focus group to discuss; the need's rules and permissions are those of ``needs.services``.
+    Raises ``ValidationError`` for a topic the survey did not name."""
+    from needs import services as needs_services
+
+    topic = " ".join((topic or "").split())
+    named = {row["topic"]: row["count"] for row in candidate_topics(year=year, limit=1000)}
+    if topic.lower() not in named:
+        raise ValidationError({"topic": _("This topic was not named in the year's survey.")})
+    count = named[topic.lower()]
+    with transaction.atomic():
+        need = needs_services.create_need(
+            actor=actor,
+            department=department,
+            area=area,
+            title=(topic[:1].upper() + topic[1:])[:200],
+            description=gettext(
+                "Topic proposed in the %(year)s annual survey (named %(count)s times), "
+                "to be discussed with the focus group as a candidate need."
+            )
+            % {"year": year, "count": count},
+            resource_kind=resource_kind,
+            quantity=1,
+            unit=gettext("to be defined"),
+            beneficiaries=gettext("To be defined by the department"),
+        )
+        log_action(
+            actor=actor,
+            action="monitoring.survey.topic_proposed",
+            obj=need,
+            payload={"topic": topic, "year": year, "count": count},
+        )
+    return need

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -24,7 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from stakeholders.models import Organisation
 
 from . import access, exports, kpis, maps, services, statements, surveys
-from .forms import FIRST_YEAR, ConfirmDeliveryForm, DashboardFilterForm, survey_form_class
+from .forms import (
+    FIRST_YEAR,
+    ConfirmDeliveryForm,
+    DashboardFilterForm,
+    TopicNeedForm,
+    survey_form_class,
+)
 
 
 def dashboard_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -126,7 +133,10 @@ def _context(form: DashboardFilterForm, board: kpis.Dashboard) -> dict[str, Any]
 @dashboard_reader_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, board = _board(request)
-    return render(request, "monitoring/dashboard.html", _context(form, board))
+    context = _context(form, board)
+    context["can_read_statements"] = access.can_read_statements(request.user)
+    context["can_propose_topics"] = access.can_propose_topics(request.user)
+    return render(request, "monitoring/dashboard.html", context)
 
 
 @require_GET
@@ -246,6 +256,7 @@ def statement_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "statement": statement,
             "data": statement.data,
             "can_sign_off": access.can_sign_off_statements(request.user),
+            "file_view": "monitoring:statement_file",
         },
     )
 
@@ -254,9 +265,68 @@ def statement_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 @never_cache
 @statement_reader_required
 def statement_file(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
+    return _statement_file(_statement(pk, year), fmt)
+
+
+@require_GET
+@never_cache
+@statement_reader_required
+def statement_list(request: HttpRequest) -> HttpResponse:
+    """Organisations with collaborations, per year, each year leading to its statement."""
+    return render(
+        request,
+        "monitoring/statement_list.html",
+        {"organisations": statements.statement_index(), "mine": False},
+    )
+
+
+def _my_statement(request: HttpRequest, pk: int, year: int) -> statements.Statement:
+    """The statement of one of the user's own organisations; any other is a 404."""
+    statement = _statement(pk, year)
+    if not statements.is_member(user=request.user, organisation=statement.organisation):
+        raise Http404
+    return statement
+
+
+@require_GET
+@never_cache
+@login_required
+def my_statements(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "monitoring/statement_list.html",
+        {"organisations": statements.statement_index(member=request.user), "mine": True},
+    )
+
+
+@require_GET
+@never_cache
+@login_required
+def my_statement(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    statement = _my_statement(request, pk, year)
+    return render(
+        request,
+        "monitoring/company_statement.html",
+        {
+            "statement": statement,
+            "data": statement.data,
+            "can_sign_off": False,
+            "file_view": "monitoring:my_statement_file",
+        },
+    )
+
+
+@require_GET
+@never_cache
+@login_required
+def my_statement_file(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
+    return _statement_file(_my_statement(request, pk, year), fmt)
+
+
+def _statement_file(statement: statements.Statement, fmt: str) -> HttpResponse:
     if fmt not in ("pdf", "csv", "json"):
         raise Http404
-    statement = _statement(pk, year)
+    pk, year = statement.organisation.pk, statement.year
     name = f"statement-{pk}-{year}.{fmt}"
     if fmt == "pdf":
         response = HttpResponse(statements.statement_pdf(statement), content_type="application/pdf")
@@ -298,3 +368,34 @@ def showcase(request: HttpRequest) -> HttpResponse:
     """Public: completed collaborations, naming only organisations that allow it."""
     page = Paginator(statements.showcase(), 24).get_page(request.GET.get("page"))
     return render(request, "monitoring/showcase.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@dashboard_reader_required
+def propose_topic(request: HttpRequest) -> HttpResponse:
+    """A survey topic becomes a draft need of one of the user's departments."""
+    if not access.can_propose_topics(request.user):
+        return render(request, "monitoring/forbidden.html", status=403)
+    from needs.services import departments_for
+
+    data = request.POST if request.method == "POST" else None
+    form = TopicNeedForm(data, initial=request.GET, departments=departments_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = surveys.propose_topic_as_need(actor=request.user, **form.cleaned_data)
+        except ValidationError as errors:
+            for field, field_messages in errors.message_dict.items():
+                for message in field_messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(
+                request, _("The topic is now a draft need: complete it and publish it.")
+            )
+            return redirect("needs:workspace_edit", pk=need.pk)
+    return render(
+        request,
+        "monitoring/topic_need_form.html",
+        {"form": form, "topic": form["topic"].value()},
+        status=400 if form.errors else 200,
+    )

@@ -14,6 +14,7 @@ DEMO_LOADERS = [
     "vademecum.demo.load",
     # Keep last: routes matches for the demo offers loaded above.
     "matching.demo.load",
+    "monitoring.demo.load",
 ]
 
 
