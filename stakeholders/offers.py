@@ -30,7 +30,7 @@ from contactpoint import outbox, roles
 from contactpoint.audit import log_action
 from needs.language import offer_lemmas
 
-from . import contacts, registry, signals, throttling
+from . import contacts, duplicates, registry, signals, throttling
 from .models import Consent, ContactPerson, Offer, Organisation, OrganisationMembership
 
 # Size limits shared by the form and the API.
@@ -327,7 +327,7 @@ def _record_offer(
     if not organisation_created:
         # A known code under another name, or a new contact writing from another mail
         # domain: linked as the code says, and shown to staff to check (never silently).
-        registry.flag_offer_for_review(
+        duplicates.flag_offer_for_review(
             offer=offer, organisation=organisation, contact_created=contact_created, actor=actor
         )
 

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import registry
+from .. import duplicates
 from ..models import (
     DuplicateFlag,
     Organisation,
@@ -110,7 +110,7 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("reason"))
     def reason_display(self, flag: DuplicateFlag) -> str:
-        return registry.describe_reason(flag.reason)
+        return duplicates.describe_reason(flag.reason)
 
     @admin.display(description=gettext_lazy("name similarity"), ordering="similarity")
     def similarity_percent(self, flag: DuplicateFlag) -> str:
@@ -134,7 +134,7 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = 0
         for flag in queryset.filter(resolved_at__isnull=True):
-            registry.dismiss_duplicate_flag(flag=flag, actor=request.user)
+            duplicates.dismiss_duplicate_flag(flag=flag, actor=request.user)
             count += 1
         self.message_user(
             request,

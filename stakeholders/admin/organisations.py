@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from contactpoint.audit import history_for, log_action
 from needs.widgets import NeighbourhoodCheckboxes
 
-from .. import imports, registry
+from .. import identity, imports, registry
 from ..models import (
     ContactPerson,
     DuplicateFlag,
@@ -115,7 +115,7 @@ class OrganisationAdminForm(forms.ModelForm):
             cleaned["email_domain_verified"] = False
         # The same code on another active organisation: say which one, instead of the
         # database constraint's generic message (the services check it again).
-        conflicts = registry.code_conflicts(
+        conflicts = identity.code_conflicts(
             tax_code=cleaned.get("tax_code") or "",
             vat_number=cleaned.get("vat_number") or "",
             exclude_pk=self.instance.pk,

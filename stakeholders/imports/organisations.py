@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from contactpoint.audit import log_action
 from needs.models import InterventionArea
 
-from .. import registry
+from .. import duplicates, registry
 from ..models import DuplicateFlag, Organisation
 from ..names import normalise_name
 from .reading import (
@@ -263,7 +263,7 @@ def preview_organisations(
         elif row.target is not None:
             row.action = "update"
         else:
-            row.candidates = registry.find_duplicate_candidates(
+            row.candidates = duplicates.find_duplicate_candidates(
                 legal_name=cleaned["legal_name"], email_domain=cleaned["email_domain"], limit=3
             )
             row.action = "flag" if row.candidates else "create"

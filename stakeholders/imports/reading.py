@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import registry
+from .. import duplicates
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
@@ -61,7 +61,7 @@ class RowPreview:
     values: dict[str, str]
     action: str = ""  # "create", "update", "flag" (create + possible duplicate) or "error"
     target: Any = None  # the organisation (or contact) that would be updated
-    candidates: list[registry.DuplicateCandidate] = field(default_factory=list)
+    candidates: list[duplicates.DuplicateCandidate] = field(default_factory=list)
     cleaned: dict[str, Any] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
 
