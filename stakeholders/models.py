@@ -71,7 +71,7 @@ class Organisation(models.Model):
     # The domain of the organisation's e-mails (e.g. "assolombarda.it"), for duplicate checks.
     email_domain = models.CharField(_("e-mail domain"), max_length=100, blank=True, default="")
     # Only staff set this, after checking the domain really is the organisation's: a verified
-    # address at a verified domain is proof enough to act for it (offers.may_act_for).
+    # address at a verified domain is proof enough to act for it (offer_accounts.may_act_for).
     email_domain_verified = models.BooleanField(
         _("e-mail domain verified"),
         default=False,
@@ -492,7 +492,7 @@ class Offer(models.Model):
     # A double click or a resubmit carries the same key and creates no second offer.
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # This submission registered the organisation (it was not known before): proof enough
-    # for the submitter's verified e-mail to act for it (see offers.may_act_for).
+    # for the submitter's verified e-mail to act for it (see offer_accounts.may_act_for).
     created_organisation = models.BooleanField(
         _("registered the organisation"), default=False, editable=False
     )
