@@ -38,6 +38,7 @@ from .models import (
     Organisation,
 )
 from .names import normalise_name
+from .organisation_fields import EDITABLE_FIELDS, EDITABLE_RELATIONS
 
 # Codes and domains are read here by many callers; they are defined in ``identity``.
 __all__ = [
@@ -269,27 +270,6 @@ def delete_interaction(*, interaction: Interaction, actor: Any) -> None:
 
 
 # --- Editing ----------------------------------------------------------------------------------
-
-# Plain fields staff may change through the API (codes are validated, the rest is data).
-EDITABLE_FIELDS = (
-    "kind",
-    "legal_name",
-    "tax_code",
-    "vat_number",
-    "website",
-    "email_domain",
-    "email_domain_verified",
-    "size",
-    "sector",
-    "description",
-    "allow_logo_use",
-    "allow_press",
-    "allow_social",
-    "relationship_owner",
-    "local_group",
-    "focus_group",
-)
-EDITABLE_RELATIONS = ("interests", "preferred_municipi", "preferred_neighbourhoods", "member_of")
 
 
 def register_organisation(

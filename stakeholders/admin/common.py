@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -36,3 +37,22 @@ class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         full_name = obj.get_full_name()
         return f"{full_name} <{obj.email}>" if full_name else obj.email or obj.get_username()
+
+
+class DefaultChoiceFilter(admin.SimpleListFilter):
+    """A filter whose unfiltered state is a choice of its own (``default_label``), not "All"."""
+
+    default_label: Any = ""
+
+    def choices(self, changelist: Any):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": self.default_label,
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }

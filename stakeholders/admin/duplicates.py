@@ -17,27 +17,16 @@ from ..models import (
     DuplicateFlag,
     Organisation,
 )
+from .common import DefaultChoiceFilter
 
 
-class OpenFlagFilter(admin.SimpleListFilter):
+class OpenFlagFilter(DefaultChoiceFilter):
     title = gettext_lazy("status")
     parameter_name = "open"
+    default_label = gettext_lazy("To check")
 
     def lookups(self, request: HttpRequest, model_admin: Any):
         return (("no", _("Resolved")), ("all", _("All")))
-
-    def choices(self, changelist: Any):
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": _("To check"),
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "no":

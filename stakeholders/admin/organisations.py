@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from contactpoint.audit import history_for, log_action
 from needs.widgets import NeighbourhoodCheckboxes
 
-from .. import identity, imports, registry
+from .. import identity, imports, organisation_fields, registry
 from ..models import (
     ContactPerson,
     DuplicateFlag,
@@ -30,7 +30,7 @@ from ..models import (
     Organisation,
 )
 from . import merges
-from .common import StaffChoiceField, _changed_fields, _count, staff_users
+from .common import DefaultChoiceFilter, StaffChoiceField, _changed_fields, _count, staff_users
 from .people import (
     ContactInline,
     InteractionInline,
@@ -54,28 +54,7 @@ class OrganisationAdminForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = (
-            "kind",
-            "legal_name",
-            "tax_code",
-            "vat_number",
-            "website",
-            "email_domain",
-            "email_domain_verified",
-            "size",
-            "sector",
-            "description",
-            "interests",
-            "preferred_municipi",
-            "preferred_neighbourhoods",
-            "allow_logo_use",
-            "allow_press",
-            "allow_social",
-            "relationship_owner",
-            "member_of",
-            "local_group",
-            "focus_group",
-        )
+        fields = organisation_fields.STAFF_FIELDS
         widgets = {
             "interests": forms.CheckboxSelectMultiple,
             "preferred_municipi": forms.CheckboxSelectMultiple,
@@ -128,27 +107,15 @@ class OrganisationAdminForm(forms.ModelForm):
         return cleaned
 
 
-class RecordStatusFilter(admin.SimpleListFilter):
+class RecordStatusFilter(DefaultChoiceFilter):
     """Merged organisations are kept for history but hidden unless asked for."""
 
     title = gettext_lazy("record")
     parameter_name = "record"
+    default_label = gettext_lazy("Active")
 
     def lookups(self, request: HttpRequest, model_admin: Any):
         return (("merged", _("Merged into another")), ("all", _("All")))
-
-    def choices(self, changelist: Any):
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": _("Active"),
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "merged":
@@ -334,7 +301,7 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
         # The registry's services write organisations, the same as the API and /my/.
-        editable = set(registry.EDITABLE_FIELDS) | set(registry.EDITABLE_RELATIONS)
+        editable = set(organisation_fields.STAFF_FIELDS)
         if change:
             changes = {
                 name: form.cleaned_data[name] for name in _changed_fields(form) if name in editable
@@ -346,7 +313,7 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
             return
         relations = {
             name: form.cleaned_data[name]
-            for name in registry.EDITABLE_RELATIONS
+            for name in organisation_fields.EDITABLE_RELATIONS
             if form.cleaned_data.get(name)
         }
         flags = registry.register_organisation(
