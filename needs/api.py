@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +27,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
+
+from contactpoint.api_errors import as_api_error
 
 from . import services
 from .filters import SEARCH_MAX_LENGTH, NeedFilter
@@ -206,13 +206,6 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _as_api_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    detail = serializers.as_serializer_error(exc)
-    if NON_FIELD_ERRORS in detail:
-        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-    return serializers.ValidationError(detail)
-
-
 class NeedPermission(BasePermission):
     """Anyone reads; only department users (and superusers) write."""
 
@@ -293,7 +286,7 @@ class NeedViewSet(
         except services.NeedPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+            raise as_api_error(exc) from exc
         return self._output(need, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -305,7 +298,7 @@ class NeedViewSet(
         except services.NeedPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+            raise as_api_error(exc) from exc
         return self._output(need)
 
     def _run(self, request: Request, service: Any, **extra: Any) -> Response:
@@ -313,7 +306,7 @@ class NeedViewSet(
         try:
             need = service(need=need, actor=request.user, **extra)
         except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+            raise as_api_error(exc) from exc
         return self._output(need)
 
     @extend_schema(

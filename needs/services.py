@@ -14,16 +14,14 @@ from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.core import mail
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from contactpoint import outbox, roles
+from contactpoint import mail, outbox, roles
 from contactpoint.audit import log_action
 from contactpoint.context_processors import absolute_url
 
@@ -445,11 +443,13 @@ def _send_stale_reminder(
             "base_url": absolute_url(""),
             "portal_name": settings.CONTACTPOINT_NAME,
         }
-        subject = render_to_string("needs/email/stale_needs_subject.txt", context)
-        body = render_to_string("needs/email/stale_needs_body.txt", context)
-    messages = [
-        mail.EmailMessage(subject=" ".join(subject.split()), body=body, to=[recipient])
+    mail.send_messages(
+        mail.render_message(
+            subject_template="needs/email/stale_needs_subject.txt",
+            text_template="needs/email/stale_needs_body.txt",
+            context=context,
+            to=[recipient],
+            language=settings.LANGUAGE_CODE,
+        )
         for recipient in recipients
-    ]
-    with mail.get_connection() as connection:
-        connection.send_messages(messages)
+    )

@@ -17,7 +17,6 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core import validators
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -36,8 +35,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
+from contactpoint.api_errors import as_api_error
 from contactpoint.context_processors import absolute_url
 from needs.models import InterventionArea, Municipio, Neighbourhood, ResourceKind
 
@@ -285,13 +284,6 @@ class OfferFilter(django_filters.FilterSet):
     class Meta:
         model = Offer
         fields = ["status", "resource_kind", "area"]
-
-
-def as_api_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    detail = serializers.as_serializer_error(exc)
-    if NON_FIELD_ERRORS in detail:
-        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-    return serializers.ValidationError(detail)
 
 
 FieldErrors = inline_serializer(

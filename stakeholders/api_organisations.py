@@ -14,7 +14,6 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -33,12 +32,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from contactpoint import roles
+from contactpoint.api_errors import as_api_error
 from needs.models import InterventionArea, Municipio, Neighbourhood
 
-from . import registry
+from . import organisation_fields, registry
 from .models import Offer, Organisation
 
 SEARCH_MAX_LENGTH = 200
@@ -78,25 +77,7 @@ class OrganisationOutputSerializer(serializers.ModelSerializer):
         model = Organisation
         fields = [
             "id",
-            "kind",
-            "legal_name",
-            "tax_code",
-            "vat_number",
-            "website",
-            "email_domain",
-            "size",
-            "sector",
-            "description",
-            "interests",
-            "preferred_municipi",
-            "preferred_neighbourhoods",
-            "allow_logo_use",
-            "allow_press",
-            "allow_social",
-            "relationship_owner",
-            "member_of",
-            "local_group",
-            "focus_group",
+            *organisation_fields.API_FIELDS,
             "merged_into",
             "open_offers",
             "created_at",
@@ -254,13 +235,6 @@ FORBIDDEN = OpenApiResponse(
 NOT_FOUND = OpenApiResponse(response=Detail, description="No such organisation.")
 
 
-def _as_api_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    detail = serializers.as_serializer_error(exc)
-    if NON_FIELD_ERRORS in detail:
-        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-    return serializers.ValidationError(detail)
-
-
 class IsRegistryStaff(BasePermission):
     """Account managers, team leads and superusers: the people who keep the registry."""
 
@@ -379,7 +353,7 @@ class OrganisationViewSet(
                     **serializer.validated_data, actor=request.user, source="api"
                 )
         except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+            raise as_api_error(exc) from exc
         return self._output(
             organisation, status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -396,5 +370,5 @@ class OrganisationViewSet(
                 actor=request.user,
             )
         except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+            raise as_api_error(exc) from exc
         return self._output(organisation, status.HTTP_200_OK)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from contactpoint import mail
 from contactpoint.context_processors import absolute_url, portal_context
 
 from .models import ErasureRequest, Offer
@@ -22,12 +21,14 @@ def _send(*, template: str, context: dict[str, Any], to: list[str], language: st
             "LANGUAGE_CODE": language,
             **context,
         }
-        subject = render_to_string(f"stakeholders/email/{template}_subject.txt", context)
-        text = render_to_string(f"stakeholders/email/{template}.txt", context)
-        html = render_to_string(f"stakeholders/email/{template}.html", context)
-    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=to)
-    message.attach_alternative(html, "text/html")
-    message.send()
+    mail.render_message(
+        subject_template=f"stakeholders/email/{template}_subject.txt",
+        text_template=f"stakeholders/email/{template}.txt",
+        html_template=f"stakeholders/email/{template}.html",
+        context=context,
+        to=to,
+        language=language,
+    ).send()
 
 
 def send_offer_confirmation(*, offer: Offer) -> None:

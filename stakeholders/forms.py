@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 from needs.widgets import NeighbourhoodCheckboxes
 
-from . import offers, registry
+from . import offers, organisation_fields, registry
 from .consent import CONSENT_TEXT_VERSION, consent_text
 from .models import Consent, ContactPerson, Organisation
 
@@ -281,18 +281,7 @@ class OrganisationProfileForm(BootstrapItaliaMixin, forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "website",
-            "size",
-            "sector",
-            "description",
-            "interests",
-            "preferred_municipi",
-            "preferred_neighbourhoods",
-            "allow_logo_use",
-            "allow_press",
-            "allow_social",
-        ]
+        fields = list(organisation_fields.SELF_SERVICE_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "interests": forms.CheckboxSelectMultiple,

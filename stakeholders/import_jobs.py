@@ -173,7 +173,7 @@ def report_csv(job: ImportJob) -> bytes:
                 outcome["row"],
                 outcome["action"],
                 outcome["id"] or "",
-                imports._safe(" | ".join(outcome["errors"])),
+                imports.exports._safe(" | ".join(outcome["errors"])),
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

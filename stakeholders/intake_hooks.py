@@ -15,7 +15,7 @@ _installed = False
 def attach_offers_on_email_confirmed(
     sender: Any, request: Any, email_address: Any, **kwargs: Any
 ) -> None:
-    from .offers import attach_offers_to_user
+    from .offer_accounts import attach_offers_to_user
 
     attach_offers_to_user(user=email_address.user, email=email_address.email)
 

@@ -1,4 +1,4 @@
-"""The public offer intake: submit, follow, withdraw, and attach offers to an account.
+"""The public offer intake: submit, follow and withdraw (accounts: ``offer_accounts``).
 
 Every accepted offer is written in one transaction together with its organisation, contact
 person, consents, audit entry and the two outbox messages that follow it (matching and the
@@ -17,21 +17,20 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint import outbox, roles
+from contactpoint import outbox
 from contactpoint.audit import log_action
 from needs.language import offer_lemmas
 
-from . import contacts, registry, signals, throttling
-from .models import Consent, ContactPerson, Offer, Organisation, OrganisationMembership
+from . import contacts, duplicates, registry, signals, throttling
+from .models import Consent, ContactPerson, Offer, Organisation
+from .offer_accounts import attach_offers, has_verified_email
 
 # Size limits shared by the form and the API.
 MAX_DESCRIPTION_LENGTH = 5000
@@ -327,14 +326,14 @@ def _record_offer(
     if not organisation_created:
         # A known code under another name, or a new contact writing from another mail
         # domain: linked as the code says, and shown to staff to check (never silently).
-        registry.flag_offer_for_review(
+        duplicates.flag_offer_for_review(
             offer=offer, organisation=organisation, contact_created=contact_created, actor=actor
         )
 
     # A signed-in person offering with one of their verified addresses acts for the
     # organisation from now on, exactly as if they had verified the address later.
-    if getattr(actor, "is_authenticated", False) and _has_verified_email(actor, email):
-        _attach(user=actor, email=email, offers=[offer])
+    if getattr(actor, "is_authenticated", False) and has_verified_email(actor, email):
+        attach_offers(user=actor, email=email, offers=[offer])
 
     log_action(
         actor=actor,
@@ -550,99 +549,3 @@ def withdraw_offer(*, offer: Offer, actor: Any, source: str = "my_area") -> Offe
         # In the same transaction: the offer's matches end (or are flagged) with it.
         signals.offer_withdrawn.send(sender=Offer, offer=offer, actor=actor)
     return offer
-
-
-# --- Attaching past offers to an account ----------------------------------------------------
-
-
-def _has_verified_email(user: Any, email: str) -> bool:
-    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
-
-
-def _email_domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
-
-
-def may_act_for(*, organisation: Organisation, email: str) -> bool:
-    """Whether a verified ``email`` is enough proof to act for ``organisation``.
-
-    Yes when an offer from this address registered the organisation, or when the address
-    is at the organisation's own e-mail domain and staff have verified that domain (a
-    domain typed on a form, or carried over by a merge, proves nothing). Otherwise anyone
-    could type a known company's tax code on the public form and, after verifying their own
-    address, read and edit that company's data: such claims wait for the contact point to
-    confirm them.
-    """
-    if Offer.objects.filter(
-        organisation=organisation, submitted_email__iexact=email, created_organisation=True
-    ).exists():
-        return True
-    domain = _email_domain(email)
-    return bool(
-        domain
-        and organisation.email_domain
-        and organisation.email_domain == domain
-        and organisation.email_domain_verified
-        and not registry.is_public_mail_domain(domain)
-    )
-
-
-def _attach(*, user: Any, email: str, offers: Iterable[Offer]) -> list[Organisation]:
-    joined: list[Organisation] = []
-    pending: list[Organisation] = []
-    seen: set[int] = set()
-    for offer in offers:
-        organisation = offer.organisation
-        if organisation.pk in seen:
-            continue
-        seen.add(organisation.pk)
-        if not may_act_for(organisation=organisation, email=email):
-            if not OrganisationMembership.objects.filter(
-                user=user, organisation=organisation
-            ).exists():
-                pending.append(organisation)
-            continue
-        _membership, created = OrganisationMembership.objects.get_or_create(
-            user=user, organisation=organisation
-        )
-        if created:
-            joined.append(organisation)
-            log_action(
-                actor=user,
-                action="stakeholders.membership.attached",
-                obj=organisation,
-                payload={"user": user.pk, "email_domain": _email_domain(email)},
-            )
-    for organisation in pending:
-        log_action(
-            actor=user,
-            action="stakeholders.membership.claim_pending",
-            obj=organisation,
-            payload={"user": user.pk, "email_domain": _email_domain(email)},
-        )
-    if joined:
-        group, _created = Group.objects.get_or_create(name=roles.STAKEHOLDER)
-        user.groups.add(group)
-        user.__dict__.pop("_contactpoint_roles", None)
-    return joined
-
-
-def attach_offers_to_user(*, user: Any, email: str) -> list[Organisation]:
-    """Link offers submitted with ``email`` to ``user``, once the address is verified.
-
-    The user becomes a member of those offers' organisations (when ``may_act_for`` says
-    the address proves it) and gets the stakeholder role. Returns the organisations
-    joined now; an unverified address attaches nothing.
-    """
-    email = (email or "").strip().lower()
-    if not email or not getattr(user, "pk", None):
-        return []
-    with transaction.atomic():
-        if not _has_verified_email(user, email):
-            return []
-        offers = (
-            Offer.objects.filter(submitted_email__iexact=email)
-            .select_related("organisation")
-            .order_by("created_at", "pk")
-        )
-        return _attach(user=user, email=email, offers=offers)

@@ -8,317 +8,47 @@ the same record and a look-alike is flagged for staff instead of silently duplic
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q, Value
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from stdnum.exceptions import ValidationError as StdnumValidationError
-from stdnum.it import codicefiscale, iva
 
 from contactpoint.audit import log_action
 
 from . import merging
+from .duplicates import flag_possible_duplicates
+from .identity import (
+    clean_organisation_identity,
+    clean_website,
+    code_conflicts,
+    find_by_codes,
+    is_public_mail_domain,
+    normalise_tax_code,
+    normalise_vat_number,
+    organisation_domain,
+    survivor_of,
+)
 from .models import (
     Consent,
     ContactPerson,
     DuplicateFlag,
     Interaction,
-    Offer,
     Organisation,
 )
 from .names import normalise_name
+from .organisation_fields import EDITABLE_FIELDS, EDITABLE_RELATIONS
 
-# Similar names above this pg_trgm similarity (after dropping legal suffixes) are flagged.
-NAME_SIMILARITY_THRESHOLD = 0.5
-
-# Mail providers shared by unrelated people: two organisations using them are not related.
-PUBLIC_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "libero.it",
-        "hotmail.com",
-        "hotmail.it",
-        "outlook.com",
-        "outlook.it",
-        "live.com",
-        "live.it",
-        "msn.com",
-        "yahoo.com",
-        "yahoo.it",
-        "ymail.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.com",
-        "gmx.it",
-        "virgilio.it",
-        "tiscali.it",
-        "alice.it",
-        "tim.it",
-        "tin.it",
-        "fastwebnet.it",
-        "email.it",
-        "inwind.it",
-        "iol.it",
-        "katamail.com",
-        "pec.it",
-        "legalmail.it",
-        "arubapec.it",
-        "postecert.it",
-        "pec.libero.it",
-        "cert.legalmail.it",
-        "pecimprese.it",
-        "example.org",
-        "example.com",
-        "example.net",
-    }
-)
-# Whole families of public providers (hotmail.fr, yahoo.co.uk, anything under a PEC provider).
-_PUBLIC_MAIL_PREFIXES = ("hotmail.", "outlook.", "yahoo.", "live.", "gmx.")
-_PUBLIC_MAIL_SUFFIXES = (".pec.it", ".legalmail.it", ".arubapec.it", ".postecert.it")
-
-TAX_CODE_MESSAGE = _("Enter a valid Italian tax code (11 digits or 16 characters).")
-VAT_NUMBER_MESSAGE = _("Enter a valid Italian VAT number (11 digits, optionally after IT).")
-
-
-# --- Tax codes ------------------------------------------------------------------------------
-
-
-def _compact(value: str) -> str:
-    return re.sub(r"[\s.\-/]", "", value or "").upper()
-
-
-def normalise_tax_code(value: str) -> str:
-    """Return the codice fiscale upper case without spaces, or raise ``ValidationError``.
-
-    11 digits is a legal person's code (same checksum as a VAT number); 16 characters is a
-    natural person's code (sole traders). An empty value is allowed and stays empty.
-    """
-    code = _compact(value)
-    if not code:
-        return ""
-    try:
-        if len(code) == 11 and code.isdigit():
-            return iva.validate(code)
-        if len(code) == 16:
-            return codicefiscale.validate(code)
-    except StdnumValidationError:
-        pass
-    raise ValidationError(TAX_CODE_MESSAGE, code="invalid_tax_code")
-
-
-def normalise_vat_number(value: str) -> str:
-    """Return the partita IVA as 11 digits (an "IT" prefix dropped), or raise."""
-    code = _compact(value)
-    if code.startswith("IT"):
-        code = code[2:]
-    if not code:
-        return ""
-    try:
-        if len(code) == 11 and code.isdigit():
-            return iva.validate(code)
-    except StdnumValidationError:
-        pass
-    raise ValidationError(VAT_NUMBER_MESSAGE, code="invalid_vat_number")
-
-
-# --- Names and domains ----------------------------------------------------------------------
-
-
-def is_public_mail_domain(domain: str) -> bool:
-    domain = domain.lower().strip(".")
-    return (
-        domain in PUBLIC_MAIL_DOMAINS
-        or domain.startswith(_PUBLIC_MAIL_PREFIXES)
-        or domain.endswith(_PUBLIC_MAIL_SUFFIXES)
-    )
-
-
-def organisation_domain(*, email: str = "", website: str = "") -> str:
-    """The organisation's own domain from an e-mail (preferred) or a website, or "".
-
-    Public mail providers ("gmail.com", PEC providers) give nothing: sharing them says
-    nothing about two organisations.
-    """
-    if email and "@" in email:
-        domain = email.rsplit("@", 1)[1].strip().lower().strip(".")
-        if domain and not is_public_mail_domain(domain):
-            return domain[:100]
-    if website:
-        host = urlsplit(website if "//" in website else f"//{website}").hostname or ""
-        host = host.lower().removeprefix("www.")
-        if host and "." in host and not is_public_mail_domain(host):
-            return host[:100]
-    return ""
-
-
-# --- Resolving an organisation --------------------------------------------------------------
-
-
-def survivor_of(organisation: Organisation) -> Organisation:
-    """Follow ``merged_into`` to the organisation that absorbed this one (or itself)."""
-    seen = {organisation.pk}
-    while organisation.merged_into_id is not None:
-        if organisation.merged_into_id in seen:  # a loop would be a bug; stop rather than spin
-            break
-        seen.add(organisation.merged_into_id)
-        organisation = Organisation.objects.get(pk=organisation.merged_into_id)
-    return organisation
-
-
-def find_by_codes(*, tax_code: str, vat_number: str) -> Organisation | None:
-    """The active organisation carrying either (already normalised) code, if any.
-
-    A company's 11-digit codice fiscale usually equals its partita IVA, so each code is
-    looked up in both columns. Merged organisations lead to their survivor.
-    """
-    codes = {code for code in (tax_code, vat_number) if code}
-    if not codes:
-        return None
-    match = Q(tax_code__in=codes) | Q(vat_number__in=codes)
-    found = Organisation.objects.active().filter(match).order_by("pk").first()
-    if found is not None:
-        return found
-    merged = Organisation.objects.filter(match).order_by("pk").first()
-    return survivor_of(merged) if merged is not None else None
-
-
-@dataclass(frozen=True)
-class DuplicateCandidate:
-    organisation: Organisation
-    reason: str  # DuplicateReason values joined by ","
-    similarity: float
-
-
-class DuplicateReason:
-    EMAIL_DOMAIN = "email_domain"
-    SIMILAR_NAME = "similar_name"
-    # Raised by an offer about the organisation it was linked to (see flag_offer_for_review).
-    OTHER_NAME = "other_name"
-    CONTACT_MAIL_DOMAIN = "contact_mail_domain"
-
-    LABELS = {
-        EMAIL_DOMAIN: _("same e-mail domain"),
-        SIMILAR_NAME: _("similar name"),
-        OTHER_NAME: _("known tax code or VAT number under another name"),
-        CONTACT_MAIL_DOMAIN: _("new contact from another e-mail domain"),
-    }
-
-
-def describe_reason(reason: str) -> str:
-    """Human label of a stored ``DuplicateFlag.reason`` ("same e-mail domain, similar name")."""
-    return ", ".join(
-        str(DuplicateReason.LABELS.get(part, part)) for part in reason.split(",") if part
-    )
-
-
-def find_duplicate_candidates(
-    *, legal_name: str, email_domain: str = "", exclude_pk: int | None = None, limit: int = 10
-) -> list[DuplicateCandidate]:
-    """Active organisations that may be the same body: same own domain, or similar name.
-
-    Names are compared on their distinctive part (``name_key``, see ``names.py``) with
-    pg_trgm; the ``%`` operator can use the trigram index on the stored key.
-    """
-    name = normalise_name(legal_name)
-    queryset = Organisation.objects.active()
-    if exclude_pk is not None:
-        queryset = queryset.exclude(pk=exclude_pk)
-    condition = Q()
-    if email_domain:
-        condition |= Q(email_domain=email_domain)
-    if name:
-        # "%" (pg_trgm's default threshold, 0.3) lets the index pick candidates; the exact
-        # threshold is checked on them.
-        queryset = queryset.annotate(
-            similarity=TrigramSimilarity("name_key", Value(name))  # type: ignore[arg-type]
-        )
-        condition |= Q(name_key__trigram_similar=name, similarity__gte=NAME_SIMILARITY_THRESHOLD)
-    else:
-        queryset = queryset.annotate(similarity=Value(0.0, output_field=models.FloatField()))
-    if not condition:
-        return []
-    rows = list(queryset.filter(condition).order_by("-similarity", "pk")[:limit])
-    candidates = []
-    for organisation in rows:
-        similarity = float(organisation.similarity)  # type: ignore[attr-defined]
-        reasons = []
-        if email_domain and organisation.email_domain == email_domain:
-            reasons.append(DuplicateReason.EMAIL_DOMAIN)
-        if similarity >= NAME_SIMILARITY_THRESHOLD:
-            reasons.append(DuplicateReason.SIMILAR_NAME)
-        if reasons:
-            candidates.append(
-                DuplicateCandidate(
-                    organisation=organisation,
-                    reason=",".join(reasons),
-                    similarity=round(similarity, 3),
-                )
-            )
-    return candidates
-
-
-def clean_website(value: str) -> str:
-    """An http(s) address of at most 200 characters ("www.x.it" gets https://), or raise."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    if "://" not in value:
-        value = f"https://{value}"
-    try:
-        URLValidator(schemes=["http", "https"])(value)
-    except ValidationError:
-        raise ValidationError(
-            {"website": [_("Enter a valid web address, e.g. https://www.example.it.")]}
-        ) from None
-    if len(value) > 200:
-        raise ValidationError(
-            {"website": [_("The web address can be at most 200 characters long.")]}
-        )
-    return value
-
-
-def clean_organisation_identity(
-    *, legal_name: str, kind: str, tax_code: str = "", vat_number: str = ""
-) -> tuple[str, str, str]:
-    """Validate the identifying fields; return (legal_name, tax_code, vat_number) cleaned.
-
-    Raises one ``ValidationError`` naming every bad field.
-    """
-    errors: dict[str, list[Any]] = {}
-    legal_name = " ".join((legal_name or "").split())
-    max_length = Organisation._meta.get_field("legal_name").max_length or 200
-    if not legal_name:
-        errors["legal_name"] = [_("Enter the organisation's legal name.")]
-    elif len(legal_name) > max_length:
-        errors["legal_name"] = [
-            _("The legal name can be at most %(max)d characters long.") % {"max": max_length}
-        ]
-    if kind not in Organisation.Kind.values:
-        errors["kind"] = [_("Choose a valid kind of organisation.")]
-    try:
-        tax_code = normalise_tax_code(tax_code)
-    except ValidationError as exc:
-        errors["tax_code"] = exc.messages
-    try:
-        vat_number = normalise_vat_number(vat_number)
-    except ValidationError as exc:
-        errors["vat_number"] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-    return legal_name, tax_code, vat_number
+# Codes and domains are read here by many callers; they are defined in ``identity``.
+__all__ = [
+    "is_public_mail_domain",
+    "normalise_name",
+    "normalise_tax_code",
+    "normalise_vat_number",
+    "organisation_domain",
+    "survivor_of",
+]
 
 
 def resolve_organisation(
@@ -387,135 +117,11 @@ def resolve_organisation(
     return organisation, True
 
 
-def flag_possible_duplicates(
-    *, organisation: Organisation, actor: Any = None
-) -> list[DuplicateFlag]:
-    """Record open ``DuplicateFlag`` rows for the organisation's look-alikes; return new ones."""
-    candidates = find_duplicate_candidates(
-        legal_name=organisation.legal_name,
-        email_domain=organisation.email_domain,
-        exclude_pk=organisation.pk,
-    )
-    flags = []
-    for candidate in candidates:
-        # Either direction may already exist (an earlier flag, or a dismissed one).
-        already = DuplicateFlag.objects.filter(
-            Q(organisation=organisation, candidate=candidate.organisation)
-            | Q(organisation=candidate.organisation, candidate=organisation),
-            offer__isnull=True,
-        ).exists()
-        if already:
-            continue
-        flag = DuplicateFlag.objects.create(
-            organisation=organisation,
-            candidate=candidate.organisation,
-            reason=candidate.reason,
-            similarity=candidate.similarity,
-        )
-        flags.append(flag)
-        log_action(
-            actor=actor,
-            action="stakeholders.organisation.duplicate_flagged",
-            obj=organisation,
-            payload={
-                "candidate": candidate.organisation.pk,
-                "reason": candidate.reason,
-                "similarity": candidate.similarity,
-            },
-        )
-    return flags
-
-
-def _mail_domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
-
-
-def contact_domain_is_foreign(*, organisation: Organisation, email: str) -> bool:
-    """Whether ``email`` comes from outside the organisation's known mail domains: its own
-    domain, or (when it has none) the domains of its other contacts."""
-    domain = _mail_domain(email)
-    if organisation.email_domain:
-        known = {organisation.email_domain}
-    else:
-        known = {
-            _mail_domain(address)
-            for address in organisation.contacts.exclude(email__iexact=email).values_list(
-                "email", flat=True
-            )
-        } - {""}
-    return bool(domain and known and domain not in known)
-
-
-def flag_offer_for_review(
-    *, offer: Offer, organisation: Organisation, contact_created: bool, actor: Any = None
-) -> list[DuplicateFlag]:
-    """Show staff what an offer linked to a known organisation did not say the same way.
-
-    The offer's tax code or VAT number found ``organisation``, but the submitter typed
-    another name (its distinctive part differs), or a new contact was added from another
-    mail domain. The offer stays linked (the code is the stronger evidence); an open
-    ``DuplicateFlag`` with both names asks staff to confirm, correct or merge.
-    """
-    typed = offer.submitted_organisation_name
-    reasons = []
-    if typed and normalise_name(typed) != normalise_name(organisation.legal_name):
-        reasons.append(DuplicateReason.OTHER_NAME)
-    if contact_created and contact_domain_is_foreign(
-        organisation=organisation, email=offer.submitted_email
-    ):
-        reasons.append(DuplicateReason.CONTACT_MAIL_DOMAIN)
-    flags = []
-    for reason in reasons:
-        flag, created = DuplicateFlag.objects.get_or_create(
-            offer=offer,
-            reason=reason,
-            defaults={
-                "organisation": organisation,
-                "candidate": organisation,
-                "submitted_name": typed[:200],
-            },
-        )
-        if not created:
-            continue
-        flags.append(flag)
-        log_action(
-            actor=actor,
-            action="stakeholders.organisation.duplicate_flagged",
-            obj=organisation,
-            payload={
-                "offer": offer.pk,
-                "reason": reason,
-                "registered_name": organisation.legal_name,
-                "submitted_name": typed,
-                "contact_mail_domain": _mail_domain(offer.submitted_email),
-            },
-        )
-    return flags
-
-
 # --- Merging ------------------------------------------------------------------------------
 
 # The merge itself lives in its own module; these names stay reachable from the registry.
 merge_organisations = merging.merge_organisations
 merge_preview = merging.merge_preview
-
-
-def dismiss_duplicate_flag(*, flag: DuplicateFlag, actor: Any) -> DuplicateFlag:
-    """Staff looked at the pair and they are different organisations."""
-    with transaction.atomic():
-        flag = DuplicateFlag.objects.select_for_update().get(pk=flag.pk)
-        if flag.resolved_at is not None:
-            return flag
-        flag.resolved_at = timezone.now()
-        flag.resolution = "dismissed"
-        flag.save(update_fields=["resolved_at", "resolution"])
-        log_action(
-            actor=actor,
-            action="stakeholders.duplicateflag.dismissed",
-            obj=flag.organisation,
-            payload={"flag": flag.pk, "candidate": flag.candidate_id},
-        )
-    return flag
 
 
 # --- Consent and relationship history ---------------------------------------------------------
@@ -664,45 +270,6 @@ def delete_interaction(*, interaction: Interaction, actor: Any) -> None:
 
 
 # --- Editing ----------------------------------------------------------------------------------
-
-# Plain fields staff may change through the API (codes are validated, the rest is data).
-EDITABLE_FIELDS = (
-    "kind",
-    "legal_name",
-    "tax_code",
-    "vat_number",
-    "website",
-    "email_domain",
-    "email_domain_verified",
-    "size",
-    "sector",
-    "description",
-    "allow_logo_use",
-    "allow_press",
-    "allow_social",
-    "relationship_owner",
-    "local_group",
-    "focus_group",
-)
-EDITABLE_RELATIONS = ("interests", "preferred_municipi", "preferred_neighbourhoods", "member_of")
-
-
-def code_conflicts(*, tax_code: str, vat_number: str, exclude_pk: int | None) -> dict[str, list]:
-    """Errors by field for (normalised) codes another active organisation already has."""
-    errors: dict[str, list[Any]] = {}
-    for field, code in (("tax_code", tax_code), ("vat_number", vat_number)):
-        if not code:
-            continue
-        others = Organisation.objects.active().filter(Q(tax_code=code) | Q(vat_number=code))
-        if exclude_pk is not None:
-            others = others.exclude(pk=exclude_pk)
-        other = others.first()
-        if other is not None:
-            errors[field] = [
-                _("%(name)s already has this code: merge the two instead.")
-                % {"name": other.legal_name}
-            ]
-    return errors
 
 
 def register_organisation(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .services import load_vademecum
+from .loading import load_vademecum
 
 
 def load() -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 from collections.abc import Mapping
 from decimal import Decimal
@@ -96,83 +95,6 @@ def agreements_for(user: Any) -> QuerySet[Agreement]:
 def _require_legal(actor: Any) -> None:
     if not is_legal(actor):
         raise NotPermitted(_("Only the legal office can do this."))
-
-
-# --- Loading the content ---------------------------------------------------------------------
-
-
-def _template_files() -> list[dict[str, Any]]:
-    files = sorted((placeholders.DATA_DIR / "templates").glob("*.json"))
-    return [json.loads(path.read_text(encoding="utf-8")) for path in files]
-
-
-GUIDANCE_KEYS = (
-    "summary",
-    "when_to_use",
-    "not_for",
-    "legal_basis",
-    "city_checks",
-    "obligations_city",
-    "obligations_partner",
-    "documents_required",
-    "typical_timing",
-    "communication_plan",
-)
-ORDER = (
-    "donazione-beni",
-    "erogazione-liberale",
-    "sponsorizzazione",
-    "protocollo-intesa",
-    "patto-collaborazione",
-    "volontariato-impresa",
-    "pro-bono",
-    "comodato-uso",
-)
-
-
-def load_vademecum(*, actor: Any = None) -> int:
-    """Create the templates of ``data/templates`` with version 1 published (idempotent).
-
-    A template that already exists is left alone: its texts belong to the legal office now.
-    Returns how many templates were created.
-    """
-    created = 0
-    with transaction.atomic():
-        for data in _template_files():
-            template, is_new = Template.objects.get_or_create(
-                slug=data["slug"],
-                defaults={
-                    "engagement_method": data["engagement_method"],
-                    "title_it": data["title"]["it"],
-                    "title_en": data["title"]["en"],
-                    "position": ORDER.index(data["slug"]) if data["slug"] in ORDER else 99,
-                },
-            )
-            if not is_new:
-                continue
-            now = timezone.now()
-            version = TemplateVersion.objects.create(
-                template=template,
-                number=1,
-                status=VersionStatus.DRAFT,
-                clauses=data["clauses"],
-                guidance={key: data[key] for key in GUIDANCE_KEYS if key in data},
-                changelog="Prima versione / First version.",
-                created_at=now,
-            )
-            problems = placeholders.clause_problems(version.clauses)
-            if problems:
-                raise VademecumError("; ".join(problems), field="clauses")
-            # One statement per step, as the database allows (draft -> approved -> published).
-            TemplateVersion.objects.filter(pk=version.pk).update(
-                status=VersionStatus.APPROVED, approved_at=now
-            )
-            TemplateVersion.objects.filter(pk=version.pk).update(
-                status=VersionStatus.PUBLISHED, published_at=now
-            )
-            log_action(actor=actor, action="vademecum.template.loaded", obj=template)
-            created += 1
-    return created
 
 
 # --- Versions --------------------------------------------------------------------------------

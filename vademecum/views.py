@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from matching.models import Match, Stage
 
-from . import diff, guide, pdf, placeholders, services
+from . import diff, guide, loading, pdf, placeholders, services
 from .forms import AgreementForm, DraftForm, GuideForm, SignForm
 from .models import Agreement, AgreementStatus, Template, TemplateVersion, VersionStatus, pick
 
@@ -132,7 +132,7 @@ def _guidance(version: TemplateVersion, language: str) -> dict[str, Any]:
     data = version.guidance
     lists = ("city_checks", "obligations_city", "obligations_partner", "documents_required")
     return {
-        **{key: pick(data.get(key), language) for key in services.GUIDANCE_KEYS},
+        **{key: pick(data.get(key), language) for key in loading.GUIDANCE_KEYS},
         **{key: [pick(item, language) for item in data.get(key, [])] for key in lists},
         "legal_basis": [
             {"text": pick(item, language), "verified": item.get("verified")}

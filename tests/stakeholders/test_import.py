@@ -206,11 +206,11 @@ def test_unreadable_files_get_a_clear_message(filename, content, message):
 
 
 def test_file_and_row_limits_are_enforced(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_IMPORT_ROWS", 2)
+    monkeypatch.setattr(imports.reading, "MAX_IMPORT_ROWS", 2)
     content = csv_bytes("kind,legal_name", "company,A", "company,B", "company,C")
     with pytest.raises(imports.ImportFileError, match="too many rows"):
         imports.preview_file(kind="organisations", content=content, filename="a.csv")
-    monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 10)
+    monkeypatch.setattr(imports.reading, "MAX_IMPORT_BYTES", 10)
     with pytest.raises(imports.ImportFileError, match="too large"):
         imports.preview_file(kind="organisations", content=content, filename="a.csv")
 

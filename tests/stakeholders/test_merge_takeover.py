@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from contactpoint import roles
 from contactpoint.models import AuditEntry
-from stakeholders import merging, offers
+from stakeholders import merging, offer_accounts
 from stakeholders.models import (
     ContactPerson,
     Offer,
@@ -70,7 +70,7 @@ def _outsider_takes_a_lookalike(client):
     lookalike = Offer.objects.get(submitted_email=OUTSIDER).organisation
     assert lookalike.legal_name == "Esempio Tech Srl"
     outsider = verified_user(OUTSIDER, role=None)
-    assert offers.attach_offers_to_user(user=outsider, email=OUTSIDER) == [lookalike]
+    assert offer_accounts.attach_offers_to_user(user=outsider, email=OUTSIDER) == [lookalike]
     return outsider, lookalike
 
 
@@ -99,11 +99,13 @@ def test_merging_a_lookalike_does_not_hand_the_company_to_its_outsider(client, r
     matches = client.get("/my/matches/")
     assert "Server dismessi" not in matches.content.decode()
     # Verifying again does not bring them back: the claim of the look-alike did not move.
-    assert offers.attach_offers_to_user(user=outsider, email=OUTSIDER) == []
+    assert offer_accounts.attach_offers_to_user(user=outsider, email=OUTSIDER) == []
     # Anyone verifying an address at the look-alike's domain does not auto-join.
     colleague = verified_user("eve@esempiotech-srl.it", role=None)
     OfferFactory(organisation=real_company, submitted_email="eve@esempiotech-srl.it")
-    assert offers.attach_offers_to_user(user=colleague, email="eve@esempiotech-srl.it") == []
+    assert (
+        offer_accounts.attach_offers_to_user(user=colleague, email="eve@esempiotech-srl.it") == []
+    )
     # Audited with both records' prior state.
     entry = AuditEntry.objects.get(action="stakeholders.organisation.merged")
     assert entry.payload["before"]["duplicate"]["website"] == "https://www.esempiotech-srl.it"
@@ -123,11 +125,13 @@ def test_a_domain_taken_over_by_staff_still_needs_their_verification(client, rea
     assert not real_company.email_domain_verified
     colleague = verified_user("eve@esempiotech-srl.it", role=None)
     OfferFactory(organisation=real_company, submitted_email="eve@esempiotech-srl.it")
-    assert offers.attach_offers_to_user(user=colleague, email="eve@esempiotech-srl.it") == []
+    assert (
+        offer_accounts.attach_offers_to_user(user=colleague, email="eve@esempiotech-srl.it") == []
+    )
 
     real_company.email_domain_verified = True  # what staff tick after checking
     real_company.save()
-    assert offers.attach_offers_to_user(user=colleague, email="eve@esempiotech-srl.it") == [
+    assert offer_accounts.attach_offers_to_user(user=colleague, email="eve@esempiotech-srl.it") == [
         real_company
     ]
 

@@ -10,7 +10,7 @@ from django.core import mail
 
 from contactpoint import roles
 from contactpoint.models import AuditEntry
-from stakeholders import offers
+from stakeholders import offer_accounts
 from stakeholders.models import Offer, OrganisationMembership
 from tests.factories import OfferFactory, OrganisationFactory, UserFactory, valid_vat_number
 
@@ -59,7 +59,7 @@ def test_an_unverified_address_attaches_nothing():
     user = UserFactory(email="nobody@impresa.example")
     EmailAddress.objects.create(user=user, email="nobody@impresa.example", verified=False)
 
-    assert offers.attach_offers_to_user(user=user, email="nobody@impresa.example") == []
+    assert offer_accounts.attach_offers_to_user(user=user, email="nobody@impresa.example") == []
     assert not OrganisationMembership.objects.filter(user=user).exists()
     assert not user.groups.filter(name=roles.STAKEHOLDER).exists()
 
@@ -80,7 +80,7 @@ def test_an_organisation_known_before_is_not_opened_by_a_stranger_verifying_thei
     assert offer.organisation == known and not offer.created_organisation
     user = verified_user("intruder@gmail.com", role=None)
 
-    assert offers.attach_offers_to_user(user=user, email="intruder@gmail.com") == []
+    assert offer_accounts.attach_offers_to_user(user=user, email="intruder@gmail.com") == []
 
     assert not OrganisationMembership.objects.filter(user=user).exists()
     assert AuditEntry.objects.filter(action="stakeholders.membership.claim_pending").exists()
@@ -99,12 +99,12 @@ def test_an_address_at_the_organisations_own_domain_is_enough_proof(client):
     client.post("/offers/new/", form_data(vat_number=valid_vat_number(4343)))
     user = verified_user(EMAIL, role=None)
 
-    joined = offers.attach_offers_to_user(user=user, email=EMAIL.upper())
+    joined = offer_accounts.attach_offers_to_user(user=user, email=EMAIL.upper())
 
     assert joined == [known]
     assert user.groups.filter(name=roles.STAKEHOLDER).exists()
     # Idempotent: verifying again changes nothing.
-    assert offers.attach_offers_to_user(user=user, email=EMAIL) == []
+    assert offer_accounts.attach_offers_to_user(user=user, email=EMAIL) == []
     assert OrganisationMembership.objects.filter(user=user).count() == 1
 
 
@@ -113,7 +113,7 @@ def test_an_address_at_an_unverified_domain_is_not_proof(client):
     client.post("/offers/new/", form_data(vat_number=valid_vat_number(4344)))
     user = verified_user(EMAIL, role=None)
 
-    assert offers.attach_offers_to_user(user=user, email=EMAIL) == []
+    assert offer_accounts.attach_offers_to_user(user=user, email=EMAIL) == []
 
 
 def test_a_signed_in_user_offering_with_a_verified_address_is_attached_at_once(client):

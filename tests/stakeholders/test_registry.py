@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import translation
 
 from contactpoint.models import AuditEntry
-from stakeholders import registry
+from stakeholders import duplicates, registry
 from stakeholders.models import (
     Consent,
     ContactPerson,
@@ -149,7 +149,7 @@ def test_same_email_domain_creates_and_flags_a_possible_duplicate():
     assert created
     flag = DuplicateFlag.objects.get()
     assert (flag.organisation, flag.candidate) == (other, existing)
-    assert flag.reason == registry.DuplicateReason.EMAIL_DOMAIN
+    assert flag.reason == duplicates.DuplicateReason.EMAIL_DOMAIN
     assert AuditEntry.objects.filter(action="stakeholders.organisation.duplicate_flagged").exists()
 
 
@@ -162,7 +162,7 @@ def test_similar_name_is_flagged_with_its_similarity():
     flag = DuplicateFlag.objects.get(organisation=other)
     assert flag.candidate == existing
     assert "similar_name" in flag.reason
-    assert flag.similarity >= registry.NAME_SIMILARITY_THRESHOLD
+    assert flag.similarity >= duplicates.NAME_SIMILARITY_THRESHOLD
 
 
 def test_different_foundations_are_not_flagged_for_sharing_the_word_fondazione():
@@ -331,9 +331,9 @@ def test_dismissed_flag_is_audited_and_not_raised_again():
     _existing, _ = resolve(legal_name="Fondazione Cariplo", kind=Organisation.Kind.FOUNDATION)
     other, _ = resolve(legal_name="Fondazione Cariplo Onlus", kind=Organisation.Kind.FOUNDATION)
     flag = DuplicateFlag.objects.get()
-    registry.dismiss_duplicate_flag(flag=flag, actor=None)
+    duplicates.dismiss_duplicate_flag(flag=flag, actor=None)
     with transaction.atomic():
-        assert registry.flag_possible_duplicates(organisation=other) == []
+        assert duplicates.flag_possible_duplicates(organisation=other) == []
     flag.refresh_from_db()
     assert flag.resolution == "dismissed"
     assert AuditEntry.objects.filter(action="stakeholders.duplicateflag.dismissed").exists()

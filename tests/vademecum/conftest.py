@@ -21,7 +21,7 @@ from tests.factories import (
     UserFactory,
     with_totp,
 )
-from vademecum import services
+from vademecum import loading, services
 from vademecum.models import TemplateVersion
 
 
@@ -34,7 +34,7 @@ def make_user(role: str | None = None, **kwargs):
 
 @pytest.fixture
 def vademecum(db):
-    services.load_vademecum()
+    loading.load_vademecum()
 
 
 @pytest.fixture

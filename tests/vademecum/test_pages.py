@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from vademecum import diff, services
+from vademecum import diff, loading, services
 
 
 @pytest.fixture
@@ -122,4 +122,4 @@ def test_public_api_and_schema(client, published, legal):
 
 
 def test_load_is_idempotent(published):
-    assert services.load_vademecum() == 0
+    assert loading.load_vademecum() == 0

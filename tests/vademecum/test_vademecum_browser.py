@@ -14,7 +14,7 @@ from contactpoint import roles
 from matching.models import Stage
 from tests.factories import MatchFactory, OfferFactory, UserFactory
 from tests.matching.test_match_browser import PASSWORD, totp_code
-from vademecum import services
+from vademecum import loading
 from vademecum.models import Agreement, TemplateVersion, VersionStatus
 
 
@@ -48,7 +48,7 @@ def sign_in(page, live_server, user, secret, next_url: str) -> None:
 def test_legal_publishes_a_version_and_the_manager_generates_an_agreement_from_it(
     live_server, page, celery_worker_process
 ):
-    services.load_vademecum()
+    loading.load_vademecum()
     legal, legal_secret = staff_user(roles.LEGAL, "elena.ricci@comune.example")
     manager, manager_secret = staff_user(roles.ACCOUNT_MANAGER, "laura.conti@comune.example")
     offer = OfferFactory(

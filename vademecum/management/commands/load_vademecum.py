@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from vademecum.services import load_vademecum
+from vademecum.loading import load_vademecum
 
 
 class Command(BaseCommand):

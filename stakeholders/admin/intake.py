@@ -1,4 +1,4 @@
-"""Admin for erasure requests (registered from stakeholders/admin.py)."""
+"""Admin for erasure requests."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import my_area
-from .models import ErasureRequest
+from .. import my_area
+from ..models import ErasureRequest
 
 
 @admin.register(ErasureRequest)

@@ -21,8 +21,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import merging
-from .models import Organisation, OrganisationMerge
+from .. import merging
+from ..models import Organisation, OrganisationMerge
 
 
 def _person_field(organisation: Organisation, person: merging.MergePerson) -> str:

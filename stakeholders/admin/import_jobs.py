@@ -1,6 +1,6 @@
 """The admin's import jobs: their list, a live progress bar and the report of the rows.
 
-Registered from admin.py. The import pages (upload, preview, confirm) stay on the
+The import pages (upload, preview, confirm) stay on the
 organisation and contact changelists; confirming queues a job and leads here.
 """
 
@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from . import import_jobs
-from .models import ImportJob
+from .. import import_jobs
+from ..models import ImportJob
 
 
 def render_progress(job: ImportJob, request: HttpRequest | None = None) -> str:
