@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
+    api_router = "matching.api_routes.router"
+    # Last: routes matches for the demo offers loaded before.
+    demo_loaders = [(90, "matching.demo.load")]
 
     def ready(self) -> None:
         from contactpoint import roles

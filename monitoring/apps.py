@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = _("Monitoring")
+    api_router = "monitoring.api_routes.router"
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
