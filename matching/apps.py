@@ -10,6 +10,7 @@ class MatchingConfig(AppConfig):
     demo_loaders = [(90, "matching.demo.load")]
 
     def ready(self) -> None:
+        # These modules import models, which load once the app registry is ready: here.
         from contactpoint import roles
 
         # The jobs of the match workflow live next to the notifications they send.
