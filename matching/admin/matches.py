@@ -293,7 +293,7 @@ class MatchAdmin(admin.ModelAdmin):
                 name="{}_{}_contact".format(*info),
             ),
             path(
-                "<path:object_id>/promote/",
+                "<int:object_id>/promote/",
                 wrap(self.promote_view),
                 name="{}_{}_promote".format(*info),
             ),
