@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 export PORT
 
-.PHONY: install system-deps run serve migrate demo test test-fast qa lint bench messages static clean backup restore
+.PHONY: install system-deps run serve migrate demo test test-fast qa lint check bench messages static clean backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,11 +39,20 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/mypy contactpoint stakeholders needs matching vademecum monitoring
+	$(BIN)/lint-imports
 
-qa: lint
+# Every gate but the tests: lint, the import contracts, migrations in step, deploy checks.
+# `make qa` and CI (.ci/run) both run it before the suite.
+check: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	CONTACTPOINT_ENV=production DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))') \
 	  ALLOWED_HOSTS=contactpoint.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Local runs: keep the test database between runs (`make test` and CI create it afresh).
+test-fast: install
+	CONTACTPOINT_ENV=test CELERY_FILESYSTEM_DIR=$(CURDIR)/var/test-celery $(BIN)/pytest --reuse-db $(PYTEST_ARGS)
+
+qa: check
 	$(MAKE) test
 
 bench: migrate

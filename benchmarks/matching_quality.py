@@ -35,7 +35,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from benchmarks.common import write_report
-from benchmarks.matching import BENCH_DATABASE, UNITS, bench_database
+from benchmarks.database import BENCH_DATABASE, bench_database
+from benchmarks.matching_words import UNITS
 
 DATA = Path(__file__).resolve().parent / "data" / "matching_quality"
 DATABASE = f"{BENCH_DATABASE}_quality"

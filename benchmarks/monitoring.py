@@ -28,7 +28,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.common import summary, timings_ms, write_report
-from benchmarks.matching import bench_database
+from benchmarks.database import bench_database
 
 BASE = {"needs": 1_000, "offers": 500, "matches": 500, "collaborations": 200}
 RENDERS = 10

@@ -28,7 +28,7 @@ from django.db import connection
 from kombu import Connection
 
 from .common import summary, write_report
-from .matching import bench_database
+from .database import bench_database
 from .stack import (
     LoadResult,
     RedisServer,

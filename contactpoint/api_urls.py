@@ -1,32 +1,18 @@
-"""/api/v1/: each app registers its viewsets on this one router."""
+"""/api/v1/: one router holding the routes every installed app declares.
 
+An app's AppConfig names its router by dotted path (``api_router``); the core only gathers
+them, in INSTALLED_APPS order, and never imports an app's viewsets itself.
+"""
+
+from django.apps import apps
+from django.utils.module_loading import import_string
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
 
-from needs.api import NeedViewSet  # noqa: E402
-
-router.register("needs", NeedViewSet, basename="need")
-
-from stakeholders.api_offers import OfferViewSet  # noqa: E402
-
-router.register("offers", OfferViewSet, basename="offer")
-
-from matching.api import MatchViewSet  # noqa: E402
-
-router.register("matches", MatchViewSet, basename="match")
-
-from stakeholders.api_organisations import OrganisationViewSet  # noqa: E402
-
-router.register("organisations", OrganisationViewSet, basename="organisation")
-
-from vademecum.api import router as vademecum_router  # noqa: E402
-
-router.registry.extend(vademecum_router.registry)
-
-from monitoring.api import ImpactRecordViewSet, KpiViewSet  # noqa: E402
-
-router.register("kpis", KpiViewSet, basename="kpi")
-router.register("impact-records", ImpactRecordViewSet, basename="impact-record")
+for config in apps.get_app_configs():
+    dotted = getattr(config, "api_router", None)
+    if dotted:
+        router.registry.extend(import_string(dotted).registry)
 
 urlpatterns = router.urls

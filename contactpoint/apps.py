@@ -16,6 +16,8 @@ def _fresh_content_types(**_kwargs) -> None:
 class ContactPointConfig(AppConfig):
     name = "contactpoint"
     verbose_name = _("Contact point")
+    # seed_demo runs every app's loaders by stage (stable within a stage); each is idempotent.
+    demo_loaders = [(0, "contactpoint.demo.load_users")]
 
     def ready(self) -> None:
         from . import input_guard, roles

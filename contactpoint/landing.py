@@ -52,7 +52,7 @@ def places_for(user: AbstractBaseUser | AnonymousUser) -> list[Place]:
         return []
     superuser = bool(getattr(user, "is_superuser", False))
     wanted: list[tuple[str, str | Promise, str | None]] = []
-    if superuser or roles.has_role(user, roles.TEAM_LEAD):
+    if roles.is_team_lead(user):
         wanted.append(("team", _("Team view"), _first_url("matching:team")))
     if roles.has_role(user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD):
         wanted.append(("queue", _("My queue"), _queue_url()))

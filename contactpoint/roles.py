@@ -54,6 +54,21 @@ def is_city_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
     return has_role(user, *STAFF_ROLES)
 
 
+def is_team_lead(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Team leads and superusers."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or has_role(user, TEAM_LEAD)
+
+
+def is_account_staff(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Superusers, account managers and team leads: they keep the registry and work the
+    matches."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or has_role(user, ACCOUNT_MANAGER, TEAM_LEAD)
+
+
 # Model permissions each role holds, contributed by each app's AppConfig.ready() through
 # ``grant`` and written to the groups after every migrate, so a fresh database and an
 # upgraded one end up with the same rights.

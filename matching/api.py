@@ -30,7 +30,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import lifecycle, routing, sla
+from . import lifecycle, permissions, routing, sla
 from .forms import NOTE_MAX_LENGTH
 from .models import Match, Stage
 
@@ -41,7 +41,7 @@ class IsMatchStaff(BasePermission):
     message = _("Only account managers and team leads can use the matches API.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return lifecycle.is_match_staff(request.user)
+        return permissions.is_match_staff(request.user)
 
 
 # --- Output ----------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ class ManagerField(serializers.PrimaryKeyRelatedField):
     }
 
     def get_queryset(self) -> QuerySet:
-        return lifecycle.eligible_managers()
+        return permissions.eligible_managers()
 
 
 class ReassignInputSerializer(serializers.Serializer):
@@ -248,8 +248,8 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
     def transition(self, request: Request, pk: str | None = None) -> Response:
         match = self.get_object()
         # Permission before input: a colleague learns nothing about the match's state.
-        if not lifecycle.can_act(request.user, match):
-            raise PermissionDenied(str(lifecycle.NOT_PERMITTED_MESSAGE))
+        if not permissions.can_act(request.user, match):
+            raise PermissionDenied(str(permissions.NOT_PERMITTED_MESSAGE))
         return self._run_action(
             request,
             input_class=TransitionInputSerializer,
@@ -267,7 +267,7 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def reassign(self, request: Request, pk: str | None = None) -> Response:
         match = self.get_object()
-        if not lifecycle.is_team_lead(request.user):
+        if not permissions.is_team_lead(request.user):
             raise PermissionDenied(str(_("Only a team lead can reassign a match.")))
         return self._run_action(
             request,
@@ -286,8 +286,8 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="hand-over")
     def hand_over(self, request: Request, pk: str | None = None) -> Response:
         match = self.get_object()
-        if not lifecycle.can_act(request.user, match):
-            raise PermissionDenied(str(lifecycle.NOT_PERMITTED_MESSAGE))
+        if not permissions.can_act(request.user, match):
+            raise PermissionDenied(str(permissions.NOT_PERMITTED_MESSAGE))
         return self._run_action(
             request,
             input_class=HandOverInputSerializer,

@@ -5,8 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
+    api_router = "matching.api_routes.router"
+    # Last: routes matches for the demo offers loaded before.
+    demo_loaders = [(90, "matching.demo.load")]
 
     def ready(self) -> None:
+        # These modules import models, which load once the app registry is ready: here.
         from contactpoint import roles
 
         # The jobs of the match workflow live next to the notifications they send.

@@ -17,7 +17,7 @@ from django.utils import timezone
 from needs.models import InterventionArea
 from stakeholders.models import Offer
 
-from . import sla
+from . import services, sla
 from .models import AccountManagerProfile
 
 logger = logging.getLogger(__name__)
@@ -63,14 +63,8 @@ def load_profiles() -> None:
 
 def match_open_offers() -> int:
     """Run the engine over the open demo offers; new matches are routed as they are made."""
-    from . import services
-
-    match_offer = getattr(services, "match_offer", None)
-    if match_offer is None:
-        logger.warning("matching.services.match_offer is missing: no demo matches")
-        return 0
     count = 0
     for offer in Offer.objects.open().filter(quantity_open__gt=0).order_by("pk"):
-        match_offer(offer=offer)
+        services.match_offer(offer=offer)
         count += 1
     return count

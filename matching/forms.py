@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import lifecycle
+from . import lifecycle, permissions, quantities
 from .models import Match, Stage
 
 NOTE_MAX_LENGTH = 5000
@@ -47,7 +47,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args: Any, match: Match, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        managers = lifecycle.eligible_managers()
+        managers = permissions.eligible_managers()
         if match.manager_id is not None:
             managers = managers.exclude(pk=match.manager_id)
         cast(forms.ModelChoiceField, self.fields["manager"]).queryset = managers
@@ -65,7 +65,7 @@ class HandOverForm(ReassignForm):
 class SplitForm(forms.Form):
     quantity = forms.IntegerField(
         label=_("Quantity this match proposes"),
-        min_value=1,
+        widget=forms.NumberInput(attrs={"min": 1}),
         help_text=_("The rest of the offer stays available for other needs."),
     )
 
@@ -77,12 +77,9 @@ class SplitForm(forms.Form):
 
     def clean_quantity(self) -> int:
         quantity = self.cleaned_data["quantity"]
-        if quantity > self.most:
-            raise forms.ValidationError(
-                _("At most %(most)s: what both the offer and the need still have open."),
-                params={"most": self.most},
-                code="max_value",
-            )
+        refusal = quantities.split_range_error(quantity, most=self.most)
+        if refusal is not None:
+            raise forms.ValidationError(refusal, code="quantity")
         return quantity
 
 

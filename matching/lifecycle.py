@@ -8,7 +8,7 @@ Every change is a service here (``transition``, ``assign``, ``reassign``, ``hand
 timeline and an audit entry. Who may act: the assigned account manager, any team lead and
 superusers; a stakeholder may decline or withdraw their own organisation's match.
 
-Quantities move only through the engine (``matching.services.allocate`` / ``release``):
+Quantities move only through ``matching.quantities`` (``allocate`` / ``release``):
 entering "agreed" takes the match's quantity from the offer and the need, leaving
 "agreed"/"in delivery" by an exit gives it back.
 """
@@ -18,19 +18,25 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint import outbox, roles
+from contactpoint import outbox
 from contactpoint.audit import log_action
-from stakeholders.models import Offer, OrganisationMembership
+from stakeholders.models import Offer
 
-from . import notifications, signals, sla
+from . import emails, notifications, quantities, signals, sla
+from .errors import MatchError, MatchingError, NotPermitted, TransitionNotAllowed
 from .models import OPEN_STAGES, AccountManagerProfile, Match, MatchEvent, Stage
+from .permissions import (
+    NOT_PERMITTED_MESSAGE,
+    can_act,
+    eligible_managers,
+    is_stakeholder_of,
+    is_team_lead,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -71,82 +77,6 @@ STAKEHOLDER_STAGES = (Stage.DECLINED_BY_STAKEHOLDER, Stage.WITHDRAWN)
 ALLOCATED_STAGES = (Stage.AGREED, Stage.IN_DELIVERY)
 
 
-# --- Domain errors -------------------------------------------------------------------------
-
-
-class MatchError(Exception):
-    """A refused match operation; ``field`` names the input at fault (for forms and the API).
-
-    The message is translatable and safe to show to the user.
-    """
-
-    status_code = 400
-
-    def __init__(self, message: Any, *, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class TransitionNotAllowed(MatchError):
-    pass
-
-
-class NotPermitted(MatchError):
-    status_code = 403
-
-
-NOT_PERMITTED_MESSAGE = _("Only the assigned account manager or a team lead can do this.")
-
-
-# --- Who may do what -------------------------------------------------------------------------
-
-
-def is_team_lead(user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return bool(getattr(user, "is_superuser", False)) or roles.has_role(user, roles.TEAM_LEAD)
-
-
-def is_match_staff(user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    """Account managers and team leads: they read every match and work the queues."""
-    if user is None or not user.is_authenticated:
-        return False
-    return bool(getattr(user, "is_superuser", False)) or roles.has_role(
-        user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD
-    )
-
-
-def can_act(user: AbstractBaseUser | AnonymousUser | None, match: Match) -> bool:
-    """The assigned manager, a team lead or a superuser may act on a match."""
-    if is_team_lead(user):
-        return True
-    return (
-        user is not None
-        and is_match_staff(user)
-        and match.manager_id is not None
-        and match.manager_id == user.pk
-    )
-
-
-def is_stakeholder_of(user: AbstractBaseUser | AnonymousUser | None, match: Match) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return OrganisationMembership.objects.filter(
-        user_id=user.pk, organisation_id=match.offer.organisation_id
-    ).exists()
-
-
-def eligible_managers() -> QuerySet:
-    """Users a match may be assigned to: active account managers and team leads."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=(roles.ACCOUNT_MANAGER, roles.TEAM_LEAD))
-        .distinct()
-        .order_by("first_name", "last_name", "email")
-    )
-
-
 def allowed_targets(match: Match) -> tuple[str, ...]:
     return TRANSITIONS.get(match.stage, ())
 
@@ -184,34 +114,15 @@ def _check_transition(*, match: Match, to_stage: str, actor: Any) -> None:
     raise NotPermitted(NOT_PERMITTED_MESSAGE)
 
 
-def _engine(name: str):
-    """The engine's service ``name`` (allocate, release, ...), or None if not there yet."""
-    from . import services
-
-    function = getattr(services, name, None)
-    if function is None:
-        logger.warning("matching.services.%s is missing: quantities were not moved", name)
-    return function
-
-
-def _engine_errors() -> tuple[type[BaseException], ...]:
-    """The exceptions by which the engine refuses an operation (shown to the user)."""
-    from . import services
-
-    refusal = getattr(services, "MatchingError", None)
-    return (ValidationError, ValueError, *((refusal,) if refusal else ()))
-
-
-def _call_engine(name: str, *, field: str = "quantity", **kwargs: Any) -> None:
-    """Call an engine service; its refusals become a ``MatchError`` on ``field``."""
-    function = _engine(name)
-    if function is None:
-        return
+def _move_quantity(function: Any, *, field: str = "quantity", **kwargs: Any) -> None:
+    """Call a quantities service; its refusals become a ``MatchError`` on ``field``."""
     try:
         function(**kwargs)
+    except MatchingError as exc:
+        raise MatchError(str(exc), field=field) from exc
     except MatchError:
         raise
-    except _engine_errors() as exc:
+    except (ValidationError, ValueError) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         raise MatchError(" ".join(messages), field=field) from exc
 
@@ -292,11 +203,15 @@ def transition(
         signals.before_transition.send(sender=Match, match=match, to_stage=to_stage, actor=actor)
         from_stage = match.stage
         if to_stage == Stage.AGREED:
-            _call_engine(
-                "allocate", field="to_stage", match=match, quantity=match.quantity, actor=actor
+            _move_quantity(
+                quantities.allocate,
+                field="to_stage",
+                match=match,
+                quantity=match.quantity,
+                actor=actor,
             )
         elif to_stage in EXITS and from_stage in ALLOCATED_STAGES:
-            _call_engine("release", field="to_stage", match=match, actor=actor)
+            _move_quantity(quantities.release, field="to_stage", match=match, actor=actor)
 
         now = timezone.now()
         match.stage = to_stage
@@ -502,20 +417,11 @@ def split_quantity(*, match: Match, quantity: int, actor: Any) -> Match:
         raise NotPermitted(NOT_PERMITTED_MESSAGE)
     if not match.is_open:
         raise MatchError(_("A closed match cannot be split."), field="quantity")
-    most = split_maximum(match)
-    if quantity < 1 or quantity > most:
-        raise MatchError(
-            _(
-                "Enter a quantity between 1 and %(max)s: what both the offer and the need "
-                "still have open."
-            )
-            % {"max": most},
-            field="quantity",
-        )
-    if _engine("split_quantity") is None:
-        raise MatchError(_("Splitting is not available yet."), field="quantity")
+    refusal = quantities.split_range_error(quantity, most=split_maximum(match))
+    if refusal is not None:
+        raise MatchError(refusal, field="quantity")
     with transaction.atomic():
-        _call_engine("split_quantity", match=match, quantity=quantity, actor=actor)
+        _move_quantity(quantities.split_quantity, match=match, quantity=quantity, actor=actor)
         record_event(
             match=match,
             kind="quantity",
@@ -540,8 +446,6 @@ def contact_stakeholder(
     The e-mail is recorded on the timeline with its text; the stakeholders app keeps its own
     interaction log, which this app does not write.
     """
-    from . import emails
-
     subject, body = subject.strip(), body.strip()
     errors = {}
     if not subject:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint import roles
 from needs.models import Department, InterventionArea, Need
 from stakeholders.models import Offer, Organisation, OrganisationMembership
 
@@ -55,11 +56,9 @@ class MatchQuerySet(models.QuerySet["Match"]):
     def visible_to(self, user) -> MatchQuerySet:
         """Account managers and team leads read all matches; a department its needs'
         matches; a stakeholder its organisations' matches; everyone else nothing."""
-        from contactpoint import roles
-
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser or roles.has_role(user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD):
+        if roles.is_account_staff(user):
             return self.all()
         if roles.has_role(user, roles.DEPARTMENT):
             return self.filter(need__department__members=user)

@@ -30,6 +30,7 @@ from contactpoint import outbox, roles
 
 from . import emails, sla
 from .models import Match, MatchEvent, Notification, Stage
+from .permissions import eligible_managers
 
 logger = logging.getLogger(__name__)
 
@@ -143,19 +144,7 @@ def deliver_contact_email(*, event_id: int) -> bool:
     return True
 
 
-def late_first_contacts(*, today: date):
-    """Open matches still waiting for their first contact after the deadline."""
-    return Match.objects.filter(
-        stage=Stage.ASSIGNED,
-        contacted_at__isnull=True,
-        manager__isnull=False,
-        first_contact_due__lt=today,
-    )
-
-
 def team_leads():
-    from .lifecycle import eligible_managers
-
     return eligible_managers().filter(groups__name=roles.TEAM_LEAD)
 
 
@@ -163,7 +152,7 @@ def send_sla_reminders(*, today: date | None = None) -> int:
     """Remind the manager of each late first contact once; escalate to the team leads after
     ``MATCH_SLA_ESCALATION_WORKING_DAYS`` more working days. Returns notifications created."""
     today = today or timezone.localdate()
-    late = list(late_first_contacts(today=today).select_related("manager").order_by("pk"))
+    late = list(sla.late_first_contacts(today=today).select_related("manager").order_by("pk"))
     if not late:
         return 0
     earliest = min(match.first_contact_due for match in late)
@@ -202,8 +191,6 @@ def send_daily_digests(*, today: date | None = None) -> int:
     The digest is itself a ``Notification`` (``digest:<user>:<date>``): a second run the same
     day finds it and sends nothing. Returns the number of digests sent.
     """
-    from .lifecycle import eligible_managers
-
     today = today or timezone.localdate()
     sent = 0
     for user in eligible_managers().filter(email__gt=""):
@@ -213,7 +200,7 @@ def send_daily_digests(*, today: date | None = None) -> int:
 
 
 def _send_digest(*, user: Any, today: date) -> bool:
-    is_lead = user.is_superuser or roles.has_role(user, roles.TEAM_LEAD)
+    is_lead = roles.is_team_lead(user)
     with transaction.atomic():
         if Notification.objects.filter(dedup_key=f"digest:{user.pk}:{today}").exists():
             return False
@@ -224,7 +211,7 @@ def _send_digest(*, user: Any, today: date) -> bool:
             .order_by("created_at", "pk")
         )
         late = list(
-            late_first_contacts(today=today)
+            sla.late_first_contacts(today=today)
             .filter(manager=user)
             .select_related("need", "offer__organisation")
             .order_by("first_contact_due", "pk")

@@ -25,27 +25,18 @@ right kind and status.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
 
-import psycopg
-from django.conf import settings
-from django.db import connection
-
 from needs.models import Need, Neighbourhood, ThesaurusGroup, ThesaurusTerm
 from stakeholders.models import Offer, Organisation
 
-from .engine import LIMITS, Candidate, Limits, OutreachCandidate
-from .models import CLOSED_STAGES, OPEN_STAGES, Match, Stage
-
-# Prepare a retrieval query on its second run on a connection (the first may be a one-off).
-PREPARE_AFTER = 1
-# Stages that count as the organisation's history with a department.
-HISTORY_STAGES = (Stage.AGREED, Stage.IN_DELIVERY, Stage.COMPLETED)
+from .engine import LIMITS, Candidate, Limits
+from .models import CLOSED_STAGES, OPEN_STAGES, Match
+from .prepared import fetchall, inline
 
 
 @dataclass(frozen=True)
@@ -280,7 +271,7 @@ OFFER_OK = """(o.status = ANY(%(offer_statuses)s) AND o.quantity_open > 0
 
 
 @cache
-def _tables() -> dict[str, str]:
+def tables() -> dict[str, str]:
     return {
         "need": Need._meta.db_table,
         "offer": Offer._meta.db_table,
@@ -297,7 +288,7 @@ def _tables() -> dict[str, str]:
 
 
 def _offer_facts(where: str) -> str:
-    t = _tables()
+    t = tables()
     return f"""
     SELECT o.id, o.organisation_id, o.resource_kind, o.title, o.need_id AS chosen_need_id,
            o.quantity_open, o.available_from, o.available_until,
@@ -315,8 +306,8 @@ def _offer_facts(where: str) -> str:
     WHERE {where}"""  # noqa: S608
 
 
-def _need_facts(where: str) -> str:
-    t = _tables()
+def need_facts(where: str) -> str:
+    t = tables()
     return f"""
     SELECT n.id, n.title, n.search_vector, n.resource_kind, n.area_id, n.neighbourhood_id,
            n.department_id, n.quantity_open, n.wanted_by, n.priority,
@@ -328,8 +319,8 @@ def _need_facts(where: str) -> str:
     WHERE {where}"""  # noqa: S608
 
 
-def _history(where: str) -> str:
-    t = _tables()
+def history(where: str) -> str:
+    t = tables()
     return f"""
     SELECT o.organisation_id, n.department_id,
            count(*) FILTER (WHERE m.stage = 'completed') AS completed,
@@ -344,7 +335,7 @@ def _history(where: str) -> str:
 def _tail() -> str:
     """The facts of every pair in ``pairs``. The text part always ranks the need's text
     against the offer's words (``offer_q``), whichever side the pair was found from."""
-    t = _tables()
+    t = tables()
     return f"""
     SELECT p.offer_id, p.need_id,
            (f.ok AND nf.ok AND f.resource_kind = nf.resource_kind) AS qualifies,
@@ -418,7 +409,7 @@ def _text_hits(table: str, alias: str, ok: str, facts: str, query: str) -> str:
 
 @cache
 def offer_sql(limits: Limits = LIMITS) -> str:
-    t = _tables()
+    t = tables()
     sql = f"""
     WITH need_stats AS MATERIALIZED ({_stats(t["need"])}),
     {_queries("offer", t["offer"], "need_stats", "x.id = %(offer_id)s", pairs=True)},
@@ -441,20 +432,20 @@ def offer_sql(limits: Limits = LIMITS) -> str:
                   WHERE offer_id = %(offer_id)s AND stage = ANY(%(open_stages)s)
         ) AS c
     ),
-    need_facts AS ({_need_facts("n.id IN (SELECT need_id FROM pairs)")}),
-    history AS ({_history("o.organisation_id = (SELECT organisation_id FROM offer_facts)")})
+    need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
+    history AS ({history("o.organisation_id = (SELECT organisation_id FROM offer_facts)")})
     {_tail()}"""  # noqa: S608
     return inline(sql, limits)
 
 
 @cache
 def need_sql(limits: Limits = LIMITS) -> str:
-    t = _tables()
+    t = tables()
     offers_of_pairs = "x.id IN (SELECT offer_id FROM pairs)"
     sql = f"""
     WITH offer_stats AS MATERIALIZED ({_stats(t["offer"])}),
     {_queries("need", t["need"], "offer_stats", "x.id = %(need_id)s", pairs=True)},
-    need_facts AS MATERIALIZED ({_need_facts("n.id = %(need_id)s")}),
+    need_facts AS MATERIALIZED ({need_facts("n.id = %(need_id)s")}),
     {_text_hits(t["offer"], "o", OFFER_OK, "need_facts", "need_q")},
     area_hits AS (
         SELECT o.id FROM {t["offer"]} o CROSS JOIN need_facts nf
@@ -478,7 +469,7 @@ def need_sql(limits: Limits = LIMITS) -> str:
     {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
     history AS ({
-        _history(
+        history(
             "n.department_id = (SELECT department_id FROM need_facts)"
             " AND o.organisation_id IN (SELECT organisation_id FROM offer_facts)"
         )
@@ -489,16 +480,16 @@ def need_sql(limits: Limits = LIMITS) -> str:
 
 @cache
 def pairs_sql(limits: Limits = LIMITS) -> str:
-    t = _tables()
+    t = tables()
     offers_of_pairs = "x.id IN (SELECT offer_id FROM pairs)"
     sql = f"""
     WITH pairs AS (SELECT offer_id, need_id FROM {t["match"]} WHERE id = ANY(%(match_ids)s)),
     need_stats AS MATERIALIZED ({_stats(t["need"])}),
     {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
-    need_facts AS ({_need_facts("n.id IN (SELECT need_id FROM pairs)")}),
+    need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
     history AS ({
-        _history(
+        history(
             "o.organisation_id IN (SELECT organisation_id FROM offer_facts)"
             " AND n.department_id IN (SELECT department_id FROM need_facts)"
         )
@@ -507,64 +498,8 @@ def pairs_sql(limits: Limits = LIMITS) -> str:
     return inline(sql, limits)
 
 
-def _params(today: date, limits: Limits, **extra: Any) -> dict[str, Any]:
+def params(today: date, limits: Limits, **extra: Any) -> dict[str, Any]:
     return {"today": today, **extra}
-
-
-_NAME = re.compile(r"^[a-z_]+$")
-
-
-def _array(values: Sequence[str]) -> str:
-    if not all(_NAME.match(str(v)) for v in values):  # stage and status codes only
-        raise ValueError(f"not a code: {values!r}")
-    return "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]::text[]"
-
-
-def inline(sql: str, limits: Limits = LIMITS) -> str:
-    """Write the constants (statuses, stages, limits: code, never input) into ``sql``:
-    only the ids and the date stay parameters, so a prepared statement's generic plan is
-    the plan the constants call for."""
-    constants = {
-        "need_statuses": _array(Need.PUBLIC_STATUSES),
-        "offer_statuses": _array(Offer.OPEN_STATUSES),
-        "open_stages": _array(OPEN_STAGES),
-        "history_stages": _array(HISTORY_STAGES),
-        "candidates": int(limits.candidates),
-        "area_candidates": int(limits.area_candidates),
-        "max_terms": int(limits.max_query_lexemes),
-        "min_terms": int(limits.min_query_lexemes),
-        "max_docs": int(limits.max_lexeme_rows),
-        "row_budget": int(limits.query_row_budget),
-        "single_word_pool": int(limits.single_word_pool),
-        "outreach_candidates": int(limits.outreach_candidates),
-    }
-    for name, value in constants.items():
-        sql = sql.replace(f"%({name})s", str(value))
-    return sql
-
-
-def fetchall(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Run one of the retrieval queries as a prepared statement.
-
-    They are long (planning one costs several milliseconds, as much as running it on a
-    small catalogue) and always planned alike, so each connection plans them once: through
-    a server-side-binding cursor with psycopg's automatic preparation. Django's own cursors
-    bind on the client and never prepare, so nothing else changes on the connection. Off
-    with ``MATCHING_PREPARED_STATEMENTS = False`` (e.g. behind a transaction-pooling
-    PgBouncer).
-    """
-    if not getattr(settings, "MATCHING_PREPARED_STATEMENTS", True):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = PREPARE_AFTER
-    # Wrapped like Django's own cursors: query logging and error translation still apply.
-    with connection._prepare_cursor(psycopg.Cursor(raw)) as cursor:  # type: ignore[attr-defined]
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _rows(sql: str, params: dict[str, Any]) -> list[Row]:
@@ -603,96 +538,16 @@ def _rows(sql: str, params: dict[str, Any]) -> list[Row]:
 
 def offer_candidates(*, offer_id: int, today: date, limits: Limits = LIMITS) -> list[Row]:
     """The needs that could match an offer, with their facts (one query)."""
-    return _rows(offer_sql(limits), _params(today, limits, offer_id=offer_id))
+    return _rows(offer_sql(limits), params(today, limits, offer_id=offer_id))
 
 
 def need_candidates(*, need_id: int, today: date, limits: Limits = LIMITS) -> list[Row]:
     """The open offers that could match a need, with their facts (one query)."""
-    return _rows(need_sql(limits), _params(today, limits, need_id=need_id))
+    return _rows(need_sql(limits), params(today, limits, need_id=need_id))
 
 
 def pair_candidates(*, match_ids: Sequence[int], today: date, limits: Limits = LIMITS) -> list[Row]:
     """The facts of existing matches, to re-score them (one query)."""
     if not match_ids:
         return []
-    return _rows(pairs_sql(limits), _params(today, limits, match_ids=list(match_ids)))
-
-
-# --- Outreach ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutreachTarget:
-    need_id: int
-    qualifies: bool
-    candidates: list[OutreachCandidate]
-
-
-@cache
-def outreach_sql(limits: Limits = LIMITS) -> str:
-    t = _tables()
-    sql = f"""
-    WITH need_facts AS MATERIALIZED ({_need_facts("n.id = %(need_id)s")}),
-    orgs AS (
-        SELECT g.id,
-               ARRAY(SELECT pn.neighbourhood_id FROM {t["org_nils"]} pn
-                     WHERE pn.organisation_id = g.id) AS nil_ids,
-               ARRAY(SELECT pm.municipio_id FROM {t["org_municipi"]} pm
-                     WHERE pm.organisation_id = g.id) AS municipio_ids
-        FROM {t["org"]} g
-        JOIN {t["org_interests"]} i ON i.organisation_id = g.id
-        CROSS JOIN need_facts nf
-        WHERE nf.ok AND i.interventionarea_id = nf.area_id AND g.merged_into_id IS NULL
-          AND NOT EXISTS (
-              SELECT 1 FROM {t["match"]} m JOIN {t["offer"]} o ON o.id = m.offer_id
-              WHERE m.need_id = nf.id AND o.organisation_id = g.id
-                AND m.stage = ANY(%(open_stages)s))
-    ),
-    ranked AS (
-        SELECT orgs.*,
-               (nf.neighbourhood_id = ANY(orgs.nil_ids)) AS same_nil,
-               (orgs.municipio_ids && nf.municipio_ids) AS same_municipio,
-               (cardinality(orgs.nil_ids) = 0 AND cardinality(orgs.municipio_ids) = 0) AS anywhere
-        FROM orgs CROSS JOIN need_facts nf
-        ORDER BY same_nil DESC NULLS LAST, same_municipio DESC NULLS LAST,
-                 anywhere DESC, orgs.id
-        LIMIT %(outreach_candidates)s
-    ),
-    history AS ({
-        _history(
-            "n.department_id = (SELECT department_id FROM need_facts)"
-            " AND o.organisation_id IN (SELECT id FROM ranked)"
-        )
-    })
-    SELECT nf.id, nf.ok, nf.neighbourhood_id, nf.municipio_ids,
-           r.id, r.nil_ids, r.municipio_ids, coalesce(h.completed, 0), coalesce(h.agreed, 0)
-    FROM need_facts nf
-    LEFT JOIN ranked r ON true
-    LEFT JOIN history h ON h.organisation_id = r.id
-    ORDER BY r.id"""  # noqa: S608
-    return inline(sql, limits)
-
-
-def outreach_candidates(
-    *, need_id: int, today: date, limits: Limits = LIMITS
-) -> OutreachTarget | None:
-    """Organisations interested in the need's area and not already matched to it."""
-    params = _params(today, limits, need_id=need_id)
-    records = fetchall(outreach_sql(limits), params)
-    if not records:
-        return None
-    first = records[0]
-    candidates = [
-        OutreachCandidate(
-            organisation_id=r[4],
-            need_neighbourhood_id=r[2],
-            need_municipio_ids=frozenset(r[3] or ()),
-            preferred_neighbourhood_ids=frozenset(r[5] or ()),
-            preferred_municipio_ids=frozenset(r[6] or ()),
-            history_completed=r[7],
-            history_agreed=r[8],
-        )
-        for r in records
-        if r[4] is not None
-    ]
-    return OutreachTarget(need_id=first[0], qualifies=bool(first[1]), candidates=candidates)
+    return _rows(pairs_sql(limits), params(today, limits, match_ids=list(match_ids)))

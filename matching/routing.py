@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from contactpoint.audit import log_action
 from stakeholders.models import Offer
 
-from . import engine, lifecycle, notifications
+from . import engine, lifecycle, notifications, permissions
 from .models import OPEN_STAGES, Absence, AccountManagerProfile, Match, Stage
 
 # How much each open match weighs on a manager's load: the stages that take most work
@@ -177,7 +177,7 @@ def _refusal(profile: AccountManagerProfile, manager_ids: set[int]) -> str | Non
 
 def decide(*, match: Match, today: date) -> Decision:
     """Apply the rules to ``match`` without changing anything (reads only)."""
-    manager_ids = set(lifecycle.eligible_managers().values_list("pk", flat=True))
+    manager_ids = set(permissions.eligible_managers().values_list("pk", flat=True))
     profiles = profiles_with_load(today=today)
 
     owner_id = match.offer.organisation.relationship_owner_id
@@ -391,8 +391,8 @@ def promote_candidate(*, match: Match, actor: Any) -> Match:
     """A manager routes one of an offer's other candidates (one click): it leaves the
     other candidates and is routed by the usual rules, beyond the offer's cap (a person
     chose it). Account managers and team leads only."""
-    if not lifecycle.is_match_staff(actor):
-        raise lifecycle.NotPermitted(lifecycle.NOT_PERMITTED_MESSAGE)
+    if not permissions.is_match_staff(actor):
+        raise lifecycle.NotPermitted(permissions.NOT_PERMITTED_MESSAGE)
     with transaction.atomic():
         locked = Match.objects.select_for_update(of=("self",)).get(pk=match.pk)
         if not (locked.other_candidate and locked.stage == Stage.PROPOSED):

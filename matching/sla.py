@@ -16,11 +16,19 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from enum import StrEnum
 
+import holidays as holidays_package
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STAGES, Holiday, Stage
+from contactpoint.audit import log_action
+
+from .models import OPEN_STAGES, Holiday, Match, Stage
+
+# Stages in which a match still waits for its first contact with the stakeholder.
+WAITING_STAGES = (Stage.PROPOSED, Stage.ASSIGNED)
 
 DEFAULT_FIRST_CONTACT_WORKING_DAYS = 3
 DEFAULT_ESCALATION_WORKING_DAYS = 2
@@ -119,7 +127,7 @@ def sla_state(match, *, today: date | None = None) -> SlaState:
     Contacted (or past the first contact) means the SLA was met or is moot; closed and
     unassigned matches have no deadline.
     """
-    if match.contacted_at is not None or match.stage not in (Stage.PROPOSED, Stage.ASSIGNED):
+    if match.contacted_at is not None or match.stage not in WAITING_STAGES:
         return SlaState.CONTACTED if match.stage in OPEN_STAGES else SlaState.NONE
     if match.first_contact_due is None:
         return SlaState.NONE
@@ -129,6 +137,32 @@ def sla_state(match, *, today: date | None = None) -> SlaState:
     if match.first_contact_due == today:
         return SlaState.DUE_TODAY
     return SlaState.LATE
+
+
+def _deadline_q(*, prefix: str, **due: date) -> Q:
+    conditions = {f"{prefix}stage__in": WAITING_STAGES, f"{prefix}contacted_at__isnull": True}
+    conditions.update({f"{prefix}first_contact_due{lookup}": day for lookup, day in due.items()})
+    return Q(**conditions)
+
+
+def late_q(*, today: date, prefix: str = "") -> Q:
+    """The "late first contact" rule as a filter: still waiting, past its due date.
+    ``prefix`` reaches matches through a relation (e.g. ``"user__managed_matches__"``)."""
+    return _deadline_q(prefix=prefix, __lt=today)
+
+
+def due_today_q(*, today: date, prefix: str = "") -> Q:
+    return _deadline_q(prefix=prefix, __exact=today)
+
+
+def on_time_q(*, today: date, prefix: str = "") -> Q:
+    return _deadline_q(prefix=prefix, __gt=today)
+
+
+def late_first_contacts(*, today: date) -> QuerySet:
+    """Late first contacts someone is answerable for: assigned to a manager (a proposed
+    match nobody took is the team leads' unassigned list, not a reminder)."""
+    return Match.objects.filter(late_q(today=today), stage=Stage.ASSIGNED, manager__isnull=False)
 
 
 # --- Loading holidays ------------------------------------------------------------------------
@@ -159,11 +193,6 @@ def load_holidays(
     Idempotent: a date already there gets the current name, nothing is duplicated.
     Returns how many rows were created and updated.
     """
-    import holidays as holidays_package
-    from django.db import transaction
-
-    from contactpoint.audit import log_action
-
     years = sorted(set(years))
     extras = [parse_extra_holiday(text) for text in extra]
     package_language = {"it": "it_IT", "en": "en_US"}.get(language, language)

@@ -17,11 +17,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from needs.models import Need
 from stakeholders.models import Offer
 
-from . import routing
+from . import routing, sla
 from .models import OPEN_STAGES, Absence, AccountManagerProfile, Match, Stage
 
 UNASSIGNED_SHOWN = 50
-WAITING_STAGES = (Stage.PROPOSED, Stage.ASSIGNED)
 
 
 def unassigned_matches() -> QuerySet[Match]:
@@ -36,11 +35,7 @@ def unassigned_matches() -> QuerySet[Match]:
 def manager_loads(*, today: date) -> QuerySet[AccountManagerProfile]:
     """Every account manager with their open matches, weighted load and late first
     contacts, the most loaded first (one query)."""
-    late = Q(
-        user__managed_matches__stage__in=WAITING_STAGES,
-        user__managed_matches__contacted_at__isnull=True,
-        user__managed_matches__first_contact_due__lt=today,
-    )
+    late = sla.late_q(today=today, prefix="user__managed_matches__")
     return (
         AccountManagerProfile.objects.select_related("user")
         .annotate(
@@ -75,9 +70,7 @@ def overview(*, today: date) -> dict[str, Any]:
     attention = Match.objects.aggregate(
         late=Count(
             "pk",
-            filter=Q(
-                stage__in=WAITING_STAGES, contacted_at__isnull=True, first_contact_due__lt=today
-            ),
+            filter=sla.late_q(today=today),
         ),
         unassigned=Count(
             "pk",

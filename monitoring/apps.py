@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = _("Monitoring")
+    api_router = "monitoring.api_routes.router"
+    # After the matching demo: the pilot collaborations use its organisations, needs and offers.
+    demo_loaders = [(95, "monitoring.demo.load")]
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class NeedsConfig(AppConfig):
     name = "needs"
     verbose_name = _("Needs catalogue")
+    api_router = "needs.api_routes.router"
+    # Reference data before the organisations; the needs after them.
+    demo_loaders = [(10, "needs.demo.load_reference"), (30, "needs.demo.load_needs")]
 
     def ready(self) -> None:
         from contactpoint import roles

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class StakeholdersConfig(AppConfig):
     name = "stakeholders"
     verbose_name = _("Stakeholders")
+    api_router = "stakeholders.api_routes.router"
+    # Offers go through the real intake service; they need the organisations and needs.
+    demo_loaders = [(20, "stakeholders.demo.load"), (40, "stakeholders.demo_offers.load")]
 
     def ready(self) -> None:
         from contactpoint import roles

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class VademecumConfig(AppConfig):
     name = "vademecum"
     verbose_name = _("Vademecum")
+    api_router = "vademecum.api.router"
+    demo_loaders = [(50, "vademecum.demo.load")]
 
     def ready(self) -> None:
         from contactpoint import roles

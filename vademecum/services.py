@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
-from matching import lifecycle
+from matching import lifecycle, permissions
 from matching.models import Match, Stage
 
 from . import guide, placeholders
@@ -69,14 +69,14 @@ def is_legal(user: Any) -> bool:
 
 def may_prepare_agreement(user: Any, match: Match) -> bool:
     """The match's account manager or a team lead (the people who work the match)."""
-    return lifecycle.can_act(user, match)
+    return permissions.can_act(user, match)
 
 
 def may_read_all_agreements(user: Any) -> bool:
     """City staff who work agreements: legal office, account managers, team leads."""
     if user is None or not user.is_authenticated:
         return False
-    return is_legal(user) or lifecycle.is_match_staff(user)
+    return is_legal(user) or permissions.is_match_staff(user)
 
 
 def agreements_for(user: Any) -> QuerySet[Agreement]:
@@ -404,7 +404,7 @@ def create_agreement(
             .get(pk=match.pk)
         )
         if not may_prepare_agreement(actor, match):
-            raise NotPermitted(lifecycle.NOT_PERMITTED_MESSAGE)
+            raise NotPermitted(permissions.NOT_PERMITTED_MESSAGE)
         version = TemplateVersion.objects.select_related("template").get(pk=version.pk)
         if match.stage != Stage.NEGOTIATING:
             raise VademecumError(

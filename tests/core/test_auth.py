@@ -33,12 +33,6 @@ TOTP_PERIOD = 30
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # These tests are about the sign-in flows; the production hasher costs ~0.5 s a login.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters and used TOTP codes live in the cache: start and end empty."""
     cache.clear()

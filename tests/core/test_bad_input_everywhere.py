@@ -101,11 +101,6 @@ NOT_FUZZED = {"csrfmiddlewaretoken"}
 NOT_COUNTED = {Session._meta.db_table}
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def form_encode(values: dict[str, str]) -> str:
     """URL-encode as a browser would send the bytes: a lone surrogate becomes %ED%A0%80."""
     return urlencode(

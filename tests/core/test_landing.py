@@ -24,11 +24,6 @@ MY_AREA = "/my/"
 PASSWORD = "correct-horse-battery"  # UserFactory's
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def person(role: str, *more_roles: str):
     user = UserFactory(role=role)
     user.groups.add(*Group.objects.filter(name__in=more_roles))

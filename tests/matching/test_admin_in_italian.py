@@ -8,12 +8,11 @@ import pytest
 from django.urls import reverse
 
 from matching.models import Notification
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     login,
     make_manager,
     make_match,
     make_team_lead,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db

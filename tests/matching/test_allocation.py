@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from contactpoint.models import AuditEntry, OutboxMessage
-from matching import services
+from matching import quantities
 from matching.models import Match, Stage
 from needs.models import Need
 from stakeholders.models import Offer
@@ -34,13 +34,13 @@ def test_two_offers_cover_one_need_partially_then_fully():
     first = make_match(need, offer_quantity=30, quantity=30)
     second = make_match(need, offer_quantity=100, quantity=10)
 
-    services.allocate(match=first, quantity=30, actor=manager)
+    quantities.allocate(match=first, quantity=30, actor=manager)
     reload(need, first.offer)
     assert (need.quantity_open, need.status) == (10, Need.Status.PARTIALLY_COVERED)
     assert first.offer.quantity_open == 0
     assert first.allocated
 
-    services.allocate(match=second, actor=manager)  # the match's own quantity: 10
+    quantities.allocate(match=second, actor=manager)  # the match's own quantity: 10
     reload(need, second.offer)
     assert (need.quantity_open, need.status) == (0, Need.Status.COVERED)
     assert second.offer.quantity_open == 90
@@ -56,10 +56,10 @@ def test_one_offer_is_split_across_needs():
     a = MatchFactory(offer=offer, need=NeedFactory(quantity=20), quantity=1)
     b = MatchFactory(offer=offer, need=NeedFactory(quantity=40), quantity=1)
 
-    services.split_quantity(match=a, quantity=20, actor=None)
-    services.split_quantity(match=b, quantity=30, actor=None)
-    services.allocate(match=a, actor=None)
-    services.allocate(match=b, actor=None)
+    quantities.split_quantity(match=a, quantity=20, actor=None)
+    quantities.split_quantity(match=b, quantity=30, actor=None)
+    quantities.allocate(match=a, actor=None)
+    quantities.allocate(match=b, actor=None)
 
     reload(offer, a.need, b.need)
     assert offer.quantity_open == 0
@@ -72,8 +72,8 @@ def test_over_allocation_is_refused_with_a_clear_message_and_nothing_changes():
     need = NeedFactory(quantity=5, unit="PC")
     match = make_match(need, offer_quantity=10, quantity=6)
 
-    with pytest.raises(services.MatchingError) as refused:
-        services.allocate(match=match, actor=None)
+    with pytest.raises(quantities.MatchingError) as refused:
+        quantities.allocate(match=match, actor=None)
 
     assert refused.value.code == "need_over_allocated"
     assert "5 PC" in str(refused.value)
@@ -86,17 +86,17 @@ def test_over_allocation_is_refused_with_a_clear_message_and_nothing_changes():
 @pytest.mark.django_db
 def test_an_offer_cannot_give_more_than_it_has_left():
     match = make_match(NeedFactory(quantity=50), offer_quantity=3, quantity=4)
-    with pytest.raises(services.MatchingError) as refused:
-        services.allocate(match=match, actor=None)
+    with pytest.raises(quantities.MatchingError) as refused:
+        quantities.allocate(match=match, actor=None)
     assert refused.value.code == "offer_over_allocated"
 
 
 @pytest.mark.django_db
 def test_allocating_twice_is_refused():
     match = make_match(NeedFactory(quantity=50), offer_quantity=10, quantity=2)
-    services.allocate(match=match, actor=None)
-    with pytest.raises(services.MatchingError) as refused:
-        services.allocate(match=match, actor=None)
+    quantities.allocate(match=match, actor=None)
+    with pytest.raises(quantities.MatchingError) as refused:
+        quantities.allocate(match=match, actor=None)
     assert refused.value.code == "already_allocated"
     reload(match.need)
     assert match.need.quantity_open == 48
@@ -106,10 +106,10 @@ def test_allocating_twice_is_refused():
 def test_release_gives_the_quantity_back_and_reopens_the_need():
     need = NeedFactory(quantity=10)
     match = make_match(need, offer_quantity=10, quantity=10)
-    services.allocate(match=match, actor=None)
+    quantities.allocate(match=match, actor=None)
 
-    services.release(match=match, actor=None)
-    services.release(match=match, actor=None)  # a second release changes nothing
+    quantities.release(match=match, actor=None)
+    quantities.release(match=match, actor=None)  # a second release changes nothing
 
     reload(need, match, match.offer)
     assert (need.quantity_open, need.status) == (10, Need.Status.PUBLISHED)
@@ -122,7 +122,7 @@ def test_release_gives_the_quantity_back_and_reopens_the_need():
 def test_a_closed_need_keeps_its_status_when_quantities_move():
     need = NeedFactory(quantity=10, status=Need.Status.CLOSED)
     match = make_match(need, offer_quantity=10, quantity=4)
-    services.allocate(match=match, actor=None)
+    quantities.allocate(match=match, actor=None)
     reload(need)
     assert (need.quantity_open, need.status) == (6, Need.Status.CLOSED)
 
@@ -133,8 +133,8 @@ def test_a_closed_need_keeps_its_status_when_quantities_move():
 )
 def test_split_quantity_stays_within_what_both_sides_have_open(quantity, code):
     match = make_match(NeedFactory(quantity=11), offer_quantity=10, quantity=1)
-    with pytest.raises(services.MatchingError) as refused:
-        services.split_quantity(match=match, quantity=quantity, actor=None)
+    with pytest.raises(quantities.MatchingError) as refused:
+        quantities.split_quantity(match=match, quantity=quantity, actor=None)
     assert refused.value.code == code
     reload(match)
     assert match.quantity == 1
@@ -143,7 +143,7 @@ def test_split_quantity_stays_within_what_both_sides_have_open(quantity, code):
 @pytest.mark.django_db
 def test_allocation_queues_a_rematch_of_both_sides():
     match = make_match(NeedFactory(quantity=10), offer_quantity=10, quantity=10)
-    services.allocate(match=match, actor=None)
+    quantities.allocate(match=match, actor=None)
     queued = list(OutboxMessage.objects.values_list("task_name", "args"))
     assert ("matching.match_need", [match.need_id]) in queued
     assert ("matching.match_offer", [match.offer_id]) in queued
@@ -157,9 +157,9 @@ def _race(matches, quantity: int) -> list[str]:
 
     def allocate(pk: int) -> None:
         try:
-            services.allocate(match=Match.objects.get(pk=pk), quantity=quantity, actor=None)
+            quantities.allocate(match=Match.objects.get(pk=pk), quantity=quantity, actor=None)
             results.append("allocated")
-        except services.MatchingError as exc:
+        except quantities.MatchingError as exc:
             results.append(exc.code)
         finally:
             connection.close()

@@ -12,12 +12,10 @@ from matching import services
 from matching.models import IntakeItem
 from needs.models import ResourceKind
 from tests.factories import NeedFactory, OfferFactory
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     login,
-    make_manager,
     make_stakeholder,
     make_team_lead,
-    workflow_defaults,
 )
 
 from .engine_catalogue import build_catalogue

@@ -12,14 +12,13 @@ from matching.lifecycle import EXITS, TRANSITIONS, MatchError, NotPermitted, Tra
 from matching.models import Match, MatchEvent, Notification, Stage
 from stakeholders.models import Offer
 from tests.factories import ContactPersonFactory, OrganisationFactory, UserFactory
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     make_department_user,
     make_manager,
     make_match,
     make_stakeholder,
     make_team_lead,
     with_impact_evaluation,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db

@@ -13,17 +13,16 @@ from django.utils import translation
 from django.utils.html import escape
 
 from contactpoint import roles
-from matching import lifecycle
+from matching import permissions
 from matching.models import Stage
 from tests.factories import DepartmentFactory, NeedFactory, OrganisationFactory, UserFactory
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     login,
     make_department_user,
     make_manager,
     make_match,
     make_stakeholder,
     make_team_lead,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +179,7 @@ def test_admin_actions(client, world, role, statuses, action, data):
     assert changed is (statuses == (302,) and role in ("manager assigned", "team lead"))
     if response.status_code == 403 and role.startswith("manager"):
         with translation.override(response.wsgi_request.LANGUAGE_CODE):
-            message = escape(str(lifecycle.NOT_PERMITTED_MESSAGE))
+            message = escape(str(permissions.NOT_PERMITTED_MESSAGE))
         assert message in response.content.decode()
 
 

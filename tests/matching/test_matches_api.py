@@ -8,13 +8,12 @@ from django.urls import reverse
 from matching import routing
 from matching.models import Match, Stage
 from tests.factories import InterventionAreaFactory, NeedFactory
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     login,
     make_manager,
     make_match,
     make_stakeholder,
     make_team_lead,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db

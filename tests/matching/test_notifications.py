@@ -17,12 +17,11 @@ from matching import lifecycle, notifications, routing, sla
 from matching.models import Notification, Stage
 from tests.factories import InterventionAreaFactory, NeedFactory
 from tests.fixtures.celery_worker import wait_for
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     make_manager,
     make_match,
     make_stakeholder,
     make_team_lead,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db

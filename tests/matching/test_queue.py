@@ -13,13 +13,12 @@ from matching import engine, routing
 from matching.models import Absence, AccountManagerProfile, Match, Notification, Stage
 from stakeholders.models import Interaction
 from tests.factories import InterventionAreaFactory, NeedFactory, OrganisationFactory
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     login,
     make_manager,
     make_match,
     make_stakeholder,
     make_team_lead,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db

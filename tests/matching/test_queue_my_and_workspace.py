@@ -7,14 +7,13 @@ import pytest
 from matching import lifecycle, routing
 from matching.models import Stage
 from tests.factories import DepartmentFactory, InterventionAreaFactory, NeedFactory
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     login,
     make_department_user,
     make_manager,
     make_match,
     make_stakeholder,
     make_team_lead,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db

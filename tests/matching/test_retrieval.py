@@ -176,7 +176,7 @@ def test_rescoring_reads_the_facts_of_given_matches():
 
 
 def _search_words(offer, limits) -> set[str]:
-    t = retrieval._tables()
+    t = retrieval.tables()
     sql = retrieval.inline(
         f"""WITH need_stats AS MATERIALIZED ({retrieval._stats(t["need"])}),
         {retrieval._queries("offer", t["offer"], "need_stats", "x.id = %(offer_id)s", pairs=False)}

@@ -14,11 +14,10 @@ from contactpoint.models import OutboxMessage
 from matching import notifications, routing, sla
 from matching.models import Absence, AccountManagerProfile, Match, Notification, Stage
 from tests.factories import InterventionAreaFactory, NeedFactory, OrganisationFactory
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     make_manager,
     make_match,
     make_team_lead,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db

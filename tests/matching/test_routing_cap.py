@@ -13,12 +13,11 @@ from contactpoint.models import AuditEntry
 from matching import engine, lifecycle, routing, services
 from matching.models import Match, MatchEvent, Notification, Stage
 from tests.factories import NeedFactory
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     login,
     make_manager,
     make_stakeholder,
     make_team_lead,
-    workflow_defaults,
 )
 
 from .engine_catalogue import build_catalogue, laptop_offer

@@ -9,7 +9,6 @@ from django.core.management import call_command
 
 from matching import routing
 from matching.models import AccountManagerProfile, Holiday, Match, Notification, Stage
-from tests.matching.workflow_support import workflow_defaults  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

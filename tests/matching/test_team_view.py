@@ -8,13 +8,12 @@ import pytest
 from django.utils import timezone
 
 from matching.models import Absence, Stage
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     login,
     make_department_user,
     make_manager,
     make_match,
     make_team_lead,
-    workflow_defaults,
 )
 
 pytestmark = pytest.mark.django_db

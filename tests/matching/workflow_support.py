@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth.models import Group
 
 from contactpoint import roles
@@ -71,13 +70,6 @@ def add_role(user, role):
     if hasattr(user, "_contactpoint_roles"):
         del user._contactpoint_roles
     return user
-
-
-@pytest.fixture(autouse=True)
-def workflow_defaults(settings):
-    """Fast password hashing: users are made in every test. (The role groups survive
-    flushes: contactpoint.roles re-creates them after every migrate and flush.)"""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def with_impact_evaluation(match):

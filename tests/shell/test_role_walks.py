@@ -26,11 +26,10 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
-from tests.matching.workflow_support import (  # noqa: F401 (fixture)
+from tests.matching.workflow_support import (
     make_manager,
     make_match,
     make_stakeholder,
-    workflow_defaults,
 )
 
 PASSWORD = "correct-horse-battery"  # UserFactory's

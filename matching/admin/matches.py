@@ -1,4 +1,4 @@
-"""The account managers' work area: match queues, a match's full story, and its actions.
+"""The match queue and a match's page: the list, the read-only story and its actions.
 
 The match change page is read-only; every change goes through an action (advance,
 decline, reassign, hand over, split, contact) that calls one service in ``lifecycle``.
@@ -14,169 +14,25 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
-    Case,
-    Exists,
-    IntegerField,
-    ManyToManyField,
-    OuterRef,
-    Q,
     QuerySet,
-    Value,
-    When,
 )
-from django.forms import CheckboxSelectMultiple
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import attention, emails, forms, lifecycle, routing, services, sla
-from .models import (
-    OPEN_STAGES,
-    Absence,
-    AccountManagerProfile,
-    Holiday,
-    IntakeItem,
+from .. import attention, emails, forms, lifecycle, permissions, routing, sla
+from ..models import (
     Match,
-    Notification,
-    OutreachSuggestion,
     Stage,
 )
-
-# --- Queue filters -------------------------------------------------------------------------
-
-
-class DefaultChoiceFilter(admin.SimpleListFilter):
-    """A list filter whose choice without a parameter is ``default(request)``, shown as
-    selected (the admin's own "All" entry is left out)."""
-
-    def default(self, request: HttpRequest) -> str:
-        raise NotImplementedError
-
-    def current(self, request: HttpRequest) -> str:
-        value = self.value()
-        choices = {lookup for lookup, _title in self.lookup_choices}
-        return value if value in choices else self.default(request)
-
-    def choices(self, changelist: Any):
-        current = getattr(self, "_current", None) or self.value()
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
-class QueueFilter(DefaultChoiceFilter):
-    """My queue (default for managers), Unassigned (team leads), All."""
-
-    title = _("queue")
-    parameter_name = "queue"
-    MINE, UNASSIGNED, ALL = "mine", "unassigned", "all"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        choices: list[tuple[str, Any]] = []
-        if lifecycle.is_match_staff(request.user):
-            choices.append((self.MINE, _("My queue")))
-        if lifecycle.is_team_lead(request.user):
-            choices.append((self.UNASSIGNED, _("Unassigned")))
-        choices.append((self.ALL, _("All")))
-        return choices
-
-    def default(self, request: HttpRequest) -> str:
-        if lifecycle.is_team_lead(request.user) and self._unassigned_waiting():
-            # A team lead's first job is what nobody has taken yet.
-            return self.UNASSIGNED
-        return self.MINE if lifecycle.is_match_staff(request.user) else self.ALL
-
-    @staticmethod
-    def _unassigned_waiting() -> bool:
-        return Match.objects.filter(
-            other_candidate=False, manager__isnull=True, stage__in=OPEN_STAGES
-        ).exists()
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        self._current = self.current(request)
-        if self._current == self.MINE:
-            queryset = queryset.filter(manager=request.user)
-            # The queue is the work still open, unless a stage is asked for explicitly.
-            if not request.GET.get("stage__exact"):
-                queryset = queryset.filter(stage__in=OPEN_STAGES)
-            return queryset
-        if self._current == self.UNASSIGNED:
-            # Other candidates wait on their offer's matches, not in the team leads' queue.
-            return queryset.filter(
-                other_candidate=False, manager__isnull=True, stage__in=OPEN_STAGES
-            )
-        return queryset
-
-
-class SlaFilter(admin.SimpleListFilter):
-    title = _("first contact")
-    parameter_name = "sla"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [
-            (sla.SlaState.LATE, sla.SLA_LABELS[sla.SlaState.LATE]),
-            (sla.SlaState.DUE_TODAY, sla.SLA_LABELS[sla.SlaState.DUE_TODAY]),
-            (sla.SlaState.ON_TIME, sla.SLA_LABELS[sla.SlaState.ON_TIME]),
-            (sla.SlaState.CONTACTED, sla.SLA_LABELS[sla.SlaState.CONTACTED]),
-        ]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        today = timezone.localdate()
-        waiting = Q(
-            stage__in=(Stage.PROPOSED, Stage.ASSIGNED),
-            contacted_at__isnull=True,
-            first_contact_due__isnull=False,
-        )
-        value = self.value()
-        if value == sla.SlaState.LATE:
-            return queryset.filter(waiting, first_contact_due__lt=today)
-        if value == sla.SlaState.DUE_TODAY:
-            return queryset.filter(waiting, first_contact_due=today)
-        if value == sla.SlaState.ON_TIME:
-            return queryset.filter(waiting, first_contact_due__gt=today)
-        if value == sla.SlaState.CONTACTED:
-            return queryset.filter(stage__in=OPEN_STAGES).exclude(
-                stage__in=(Stage.PROPOSED, Stage.ASSIGNED)
-            )
-        return queryset
-
-
-class DecisionFilter(admin.SimpleListFilter):
-    """Worked matches whose offer or need has ended: the manager decides (matching.attention)."""
-
-    title = _("offer or need ended")
-    parameter_name = "decision"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("Your decision needed"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "yes":
-            return queryset.filter(attention.needs_decision_q())
-        return queryset
-
-
-def sla_rank(today):
-    """Late first, then due today, on time, other open matches, closed ones last."""
-    waiting = Q(stage__in=(Stage.PROPOSED, Stage.ASSIGNED), contacted_at__isnull=True)
-    return Case(
-        When(waiting & Q(first_contact_due__lt=today), then=Value(0)),
-        When(waiting & Q(first_contact_due=today), then=Value(1)),
-        When(stage__in=OPEN_STAGES, then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-
+from .filters import DecisionFilter, QueueFilter, SlaFilter, sla_rank
+from .rows import admin_url, form_field, score_rows, timeline_rows, with_dates
 
 # --- Matches -------------------------------------------------------------------------------
 
@@ -339,8 +195,8 @@ class MatchAdmin(admin.ModelAdmin):
 
     def match_context(self, request: HttpRequest, match: Match) -> dict[str, Any]:
         user = request.user
-        staff = lifecycle.is_match_staff(user)
-        may_act = staff and lifecycle.can_act(user, match)
+        staff = permissions.is_match_staff(user)
+        may_act = staff and permissions.can_act(user, match)
         context: dict[str, Any] = {
             "match": match,
             "is_match_staff": staff,
@@ -357,10 +213,10 @@ class MatchAdmin(admin.ModelAdmin):
             context.update(
                 {
                     "routing_text": routing.describe_reason(match.routing_reason),
-                    "routing_candidates": _with_dates(routing.candidate_rows(match.routing_reason)),
+                    "routing_candidates": with_dates(routing.candidate_rows(match.routing_reason)),
                     "routing_rule": (match.routing_reason or {}).get("rule", ""),
                     "organisation": organisation,
-                    "organisation_url": _admin_url(
+                    "organisation_url": admin_url(
                         "admin:stakeholders_organisation_change", organisation.pk
                     ),
                     "interactions": list(
@@ -393,7 +249,7 @@ class MatchAdmin(admin.ModelAdmin):
                     "next_stage_label": Stage(next_stage).label if next_stage else "",
                     "transition_form": forms.TransitionForm(match=match, user=user),
                     "reassign_form": forms.ReassignForm(match=match)
-                    if lifecycle.is_team_lead(user)
+                    if permissions.is_team_lead(user)
                     else None,
                     "hand_over_form": forms.HandOverForm(match=match)
                     if match.manager_id is not None
@@ -506,7 +362,7 @@ class MatchAdmin(admin.ModelAdmin):
             except lifecycle.NotPermitted as exc:
                 return self._refuse(request, match, exc.message)
             except lifecycle.MatchError as exc:
-                form.add_error(_form_field(form, exc.field, error_field), exc.message)
+                form.add_error(form_field(form, exc.field, error_field), exc.message)
             else:
                 return self._done(request, match, done())
         status = 400 if request.method == "POST" else 200
@@ -514,8 +370,8 @@ class MatchAdmin(admin.ModelAdmin):
 
     def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         match = self._action_match(request, object_id)
-        if not lifecycle.can_act(request.user, match):
-            return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
+        if not permissions.can_act(request.user, match):
+            return self._refuse(request, match, permissions.NOT_PERMITTED_MESSAGE)
         form = forms.TransitionForm(
             request.POST if request.method == "POST" else None, match=match, user=request.user
         )
@@ -538,7 +394,7 @@ class MatchAdmin(admin.ModelAdmin):
 
     def reassign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         match = self._action_match(request, object_id)
-        if not lifecycle.is_team_lead(request.user):
+        if not permissions.is_team_lead(request.user):
             return self._refuse(request, match, gettext("Only a team lead can reassign a match."))
         form = forms.ReassignForm(request.POST if request.method == "POST" else None, match=match)
         return self._run_form_action(
@@ -555,8 +411,8 @@ class MatchAdmin(admin.ModelAdmin):
 
     def hand_over_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         match = self._action_match(request, object_id)
-        if not lifecycle.can_act(request.user, match):
-            return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
+        if not permissions.can_act(request.user, match):
+            return self._refuse(request, match, permissions.NOT_PERMITTED_MESSAGE)
         form = forms.HandOverForm(request.POST if request.method == "POST" else None, match=match)
         return self._run_form_action(
             request,
@@ -572,8 +428,8 @@ class MatchAdmin(admin.ModelAdmin):
 
     def split_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         match = self._action_match(request, object_id)
-        if not lifecycle.can_act(request.user, match):
-            return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
+        if not permissions.can_act(request.user, match):
+            return self._refuse(request, match, permissions.NOT_PERMITTED_MESSAGE)
         form = forms.SplitForm(request.POST if request.method == "POST" else None, match=match)
         return self._run_form_action(
             request,
@@ -603,7 +459,7 @@ class MatchAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Promote the selected other candidates"))
     def promote_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        if not lifecycle.is_match_staff(request.user):
+        if not permissions.is_match_staff(request.user):
             raise PermissionDenied
         promoted = 0
         for match in queryset.filter(other_candidate=True, stage=Stage.PROPOSED).order_by("pk"):
@@ -621,8 +477,8 @@ class MatchAdmin(admin.ModelAdmin):
     def contact_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Write to the stakeholder: a draft in their language, a preview, then send."""
         match = self._action_match(request, object_id)
-        if not lifecycle.can_act(request.user, match):
-            return self._refuse(request, match, lifecycle.NOT_PERMITTED_MESSAGE)
+        if not permissions.can_act(request.user, match):
+            return self._refuse(request, match, permissions.NOT_PERMITTED_MESSAGE)
         recipient = emails.stakeholder_recipient(match.offer)
         title = gettext("Contact the stakeholder")
         template = "admin/matching/match/contact.html"
@@ -664,7 +520,7 @@ class MatchAdmin(admin.ModelAdmin):
             except lifecycle.NotPermitted as exc:
                 return self._refuse(request, match, exc.message)
             except lifecycle.MatchError as exc:
-                form.add_error(_form_field(form, exc.field, "body"), exc.message)
+                form.add_error(form_field(form, exc.field, "body"), exc.message)
             else:
                 return self._done(
                     request,
@@ -679,293 +535,4 @@ class MatchAdmin(admin.ModelAdmin):
             template=template,
             recipient=recipient,
             status=400,
-        )
-
-
-def timeline_rows(match: Match, *, public_only: bool) -> list[dict[str, Any]]:
-    events = match.events.select_related("actor").order_by("created_at", "id")
-    if public_only:
-        events = events.filter(visible_to_stakeholder=True)
-    return [{"event": event, "title": lifecycle.describe_event(event)} for event in events]
-
-
-def _form_field(form: Any, field: str | None, default: str) -> str | None:
-    if field in form.fields:
-        return field
-    return default if default in form.fields else None
-
-
-def _admin_url(name: str, pk: Any) -> str:
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return ""
-
-
-def score_rows(score_parts: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The score breakdown as rows (label, reason, value, contribution): the engine's own
-    explanation when it offers one, else the stored parts as they are."""
-    parts = score_parts or {}
-    try:
-        from . import engine
-    except ImportError:
-        engine = None  # type: ignore[assignment]
-    try:
-        if engine is not None and hasattr(engine, "describe"):
-            return [
-                {
-                    "label": row["label"],
-                    "reason": row.get("reason", ""),
-                    "value": _number(row.get("value")),
-                    "contribution": _number(row.get("contribution")),
-                }
-                for row in engine.describe(parts)
-            ]
-        if engine is not None and hasattr(engine, "explain"):
-            return [
-                {"label": label, "reason": "", "value": _number(value), "contribution": _number(c)}
-                for label, value, c in engine.explain(parts)
-            ]
-    except (KeyError, TypeError, ValueError, AttributeError):
-        pass  # a breakdown the engine cannot read (older format): show it raw
-    return [
-        {"label": str(key), "reason": "", "value": value, "contribution": ""}
-        for key, value in parts.items()
-    ]
-
-
-def _number(value: Any) -> Any:
-    """Scores as the person's language writes them ("0,85" in Italian, "0.85" in English)."""
-    return number_format(value, 2) if isinstance(value, float) else value
-
-
-def _with_dates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Routing reasons keep their dates as ISO text; the page shows them as dates."""
-    for row in rows:
-        when = row.get("last_assigned_at")
-        row["last_assigned_at"] = parse_datetime(when) if isinstance(when, str) else when
-    return rows
-
-
-# --- Account managers, holidays, notifications ----------------------------------------------
-
-
-class AbsenceInline(admin.TabularInline):
-    model = Absence
-    extra = 1
-    fields = ("start", "end", "note")
-
-
-@admin.register(AccountManagerProfile)
-class AccountManagerProfileAdmin(admin.ModelAdmin):
-    list_display = (
-        "user",
-        "areas_column",
-        "load_column",
-        "capacity",
-        "available",
-        "absent_column",
-        "last_assigned_at",
-    )
-    list_filter = ("available", "areas")
-    search_fields = ("user__email", "user__first_name", "user__last_name")
-    list_select_related = ("user",)
-    # Tick boxes instead of a Ctrl-click list: usable on a phone.
-    formfield_overrides = {ManyToManyField: {"widget": CheckboxSelectMultiple}}
-    fields = ("user", "areas", "capacity", "available", "language", "last_assigned_at")
-    readonly_fields = ("last_assigned_at",)
-    inlines = (AbsenceInline,)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("areas")
-            .annotate(load=routing.weighted_load())
-            .annotate(
-                absent=Exists(
-                    Absence.objects.filter(
-                        profile_id=OuterRef("pk"),
-                        start__lte=timezone.localdate(),
-                        end__gte=timezone.localdate(),
-                    )
-                )
-            )
-        )
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
-        if db_field.name == "user":
-            kwargs["queryset"] = lifecycle.eligible_managers()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @admin.display(description=_("areas of expertise"))
-    def areas_column(self, obj: AccountManagerProfile) -> str:
-        return ", ".join(str(area) for area in obj.areas.all())
-
-    @admin.display(description=_("load"), ordering="load")
-    def load_column(self, obj: AccountManagerProfile) -> str:
-        return f"{routing.profile_load(obj)} / {obj.capacity}"
-
-    @admin.display(description=_("absent today"), boolean=True)
-    def absent_column(self, obj: AccountManagerProfile) -> bool:
-        return routing.profile_absent(obj)
-
-
-@admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
-    list_display = ("date", "weekday", "name")
-    date_hierarchy = "date"
-    search_fields = ("name",)
-
-    @admin.display(description=_("weekday"))
-    def weekday(self, obj: Holiday) -> str:
-        from django.utils.dateformat import format as date_format
-
-        return date_format(obj.date, "l")
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "recipient", "kind", "match", "sent_at", "digest_sent_at")
-    list_filter = ("kind",)
-    list_select_related = ("recipient", "match__need", "match__offer")
-    search_fields = ("recipient__email", "dedup_key")
-    date_hierarchy = "created_at"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if lifecycle.is_team_lead(request.user):
-            return queryset
-        return queryset.filter(recipient=request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(OutreachSuggestion)
-class OutreachSuggestionAdmin(admin.ModelAdmin):
-    """Organisations to approach for a need (the engine's suggestions), read-only."""
-
-    list_display = ("need", "organisation", "score_column", "reasons_column", "created_at")
-    list_select_related = ("need", "organisation")
-    search_fields = ("need__title", "organisation__legal_name")
-
-    @admin.display(description=_("score"), ordering="score")
-    def score_column(self, obj: OutreachSuggestion) -> str:
-        return number_format(obj.score, 2)
-
-    @admin.display(description=_("why"))
-    def reasons_column(self, obj: OutreachSuggestion) -> str:
-        from . import engine
-
-        describe = getattr(engine, "describe_outreach", None)
-        return "; ".join(describe(obj.reason)) if describe is not None else ""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return lifecycle.is_match_staff(request.user) and super().has_module_permission(request)
-
-
-# --- The intake list: offers with no fitting need ------------------------------------------
-
-
-class IntakeStateFilter(DefaultChoiceFilter):
-    """To answer (default), answered, all."""
-
-    title = _("state")
-    parameter_name = "state"
-    OPEN, RESOLVED, ALL = "open", "resolved", "all"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [(self.OPEN, _("To answer")), (self.RESOLVED, _("Resolved")), (self.ALL, _("All"))]
-
-    def default(self, request: HttpRequest) -> str:
-        return self.OPEN
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self._current = self.current(request)
-        if value == self.OPEN:
-            return queryset.filter(resolved_at__isnull=True)
-        if value == self.RESOLVED:
-            return queryset.filter(resolved_at__isnull=False)
-        return queryset
-
-
-@admin.register(IntakeItem)
-class IntakeItemAdmin(admin.ModelAdmin):
-    """The team's intake list: offers the relevance gate matched to no need, for a person
-    to answer (suggest another need, ask for details, thank and decline)."""
-
-    list_display = (
-        "offer_column",
-        "organisation_column",
-        "kind_column",
-        "reason",
-        "created_at",
-        "resolved_at",
-        "resolution",
-    )
-    list_display_links = None
-    list_filter = (IntakeStateFilter, "reason")
-    list_select_related = ("offer__organisation", "resolved_by")
-    search_fields = ("offer__title", "offer__description", "offer__organisation__legal_name")
-    ordering = ("-created_at", "-id")
-    actions = ("mark_answered",)
-    list_per_page = 50
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return lifecycle.is_match_staff(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return lifecycle.is_match_staff(request.user) and super().has_view_permission(request, obj)
-
-    @admin.display(description=_("offer"), ordering="offer__title")
-    def offer_column(self, obj: IntakeItem) -> str:
-        url = _admin_url("admin:stakeholders_offer_change", obj.offer_id)
-        if not url:
-            return obj.offer.title
-        return format_html('<a href="{}">{}</a>', url, obj.offer.title)
-
-    @admin.display(description=_("organisation"), ordering="offer__organisation__legal_name")
-    def organisation_column(self, obj: IntakeItem) -> str:
-        return obj.offer.organisation.legal_name
-
-    @admin.display(description=_("resource kind"), ordering="offer__resource_kind")
-    def kind_column(self, obj: IntakeItem) -> str:
-        return obj.offer.get_resource_kind_display()
-
-    @admin.action(description=_("Mark the selected offers as answered"))
-    def mark_answered(self, request: HttpRequest, queryset: QuerySet) -> None:
-        answered = 0
-        for item in queryset.filter(resolved_at__isnull=True).order_by("pk"):
-            services.answer_intake_item(item=item, actor=request.user)
-            answered += 1
-        self.message_user(
-            request,
-            ngettext(
-                "%(n)d offer marked as answered.", "%(n)d offers marked as answered.", answered
-            )
-            % {"n": answered},
-            messages.SUCCESS,
         )
