@@ -10,7 +10,7 @@ from contactpoint import roles
 from monitoring import kpis
 from monitoring.models import Collaboration, TrainingAttendance
 from tests.factories import UserFactory
-from tests.matching.workflow_support import login, workflow_defaults  # noqa: F401 (fixture)
+from tests.matching.workflow_support import login
 
 pytestmark = pytest.mark.django_db
 
