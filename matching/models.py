@@ -43,10 +43,17 @@ CLOSED_STAGES = (
     Stage.EXPIRED,
 )
 
+# Open work that waits for a team lead: routed, no manager yet. (Other candidates wait on
+# their offer's routed matches, not in that queue.)
+UNASSIGNED = Q(manager__isnull=True, other_candidate=False, stage__in=OPEN_STAGES)
+
 
 class MatchQuerySet(models.QuerySet["Match"]):
     def open(self) -> MatchQuerySet:
         return self.filter(stage__in=OPEN_STAGES)
+
+    def unassigned(self) -> MatchQuerySet:
+        return self.filter(UNASSIGNED)
 
     def routed(self) -> MatchQuerySet:
         """Matches sent to an account manager's work (or waiting for a team lead), not the

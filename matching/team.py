@@ -18,7 +18,7 @@ from needs.models import Need
 from stakeholders.models import Offer
 
 from . import routing, sla
-from .models import OPEN_STAGES, Absence, AccountManagerProfile, Match, Stage
+from .models import OPEN_STAGES, UNASSIGNED, Absence, AccountManagerProfile, Match, Stage
 
 UNASSIGNED_SHOWN = 50
 
@@ -26,7 +26,7 @@ UNASSIGNED_SHOWN = 50
 def unassigned_matches() -> QuerySet[Match]:
     """Open matches with no manager, the ones waiting longest first (one query)."""
     return (
-        Match.objects.filter(manager__isnull=True, other_candidate=False, stage__in=OPEN_STAGES)
+        Match.objects.unassigned()
         .select_related("need__area", "need__department", "offer__organisation")
         .order_by("created_at", "id")
     )
@@ -72,10 +72,7 @@ def overview(*, today: date) -> dict[str, Any]:
             "pk",
             filter=sla.late_q(today=today),
         ),
-        unassigned=Count(
-            "pk",
-            filter=Q(manager__isnull=True, other_candidate=False, stage__in=OPEN_STAGES),
-        ),
+        unassigned=Count("pk", filter=UNASSIGNED),
     )
     return {
         "offer_counts": _counts(Offer.objects.all(), "status", Offer.Status.choices),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import attention, permissions, sla
 from ..models import (
     OPEN_STAGES,
+    UNASSIGNED,
     Match,
 )
 
@@ -71,9 +72,7 @@ class QueueFilter(DefaultChoiceFilter):
 
     @staticmethod
     def _unassigned_waiting() -> bool:
-        return Match.objects.filter(
-            other_candidate=False, manager__isnull=True, stage__in=OPEN_STAGES
-        ).exists()
+        return Match.objects.unassigned().exists()
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         self._current = self.current(request)
@@ -84,10 +83,7 @@ class QueueFilter(DefaultChoiceFilter):
                 queryset = queryset.filter(stage__in=OPEN_STAGES)
             return queryset
         if self._current == self.UNASSIGNED:
-            # Other candidates wait on their offer's matches, not in the team leads' queue.
-            return queryset.filter(
-                other_candidate=False, manager__isnull=True, stage__in=OPEN_STAGES
-            )
+            return queryset.filter(UNASSIGNED)
         return queryset
 
 
