@@ -36,3 +36,14 @@ def send_messages(messages: Iterable[mail.EmailMessage]) -> None:
     """Send on one connection (opened and closed here)."""
     with mail.get_connection() as connection:
         connection.send_messages(list(messages))
+
+
+def send_text(
+    *, to: list[str], subject: str, body: str, language: str, reply_to: list[str] | None = None
+) -> None:
+    """A plain-text message already written in ``language`` (which its header names)."""
+    message = mail.EmailMessage(
+        subject=" ".join(subject.split()), body=body, to=to, reply_to=reply_to
+    )
+    message.extra_headers["Content-Language"] = language
+    message.send()

@@ -25,11 +25,11 @@ from django.utils.translation import gettext_lazy as _
 
 from contactpoint import outbox
 from contactpoint.audit import log_action
-from stakeholders.models import Offer
 
 from . import emails, notifications, quantities, signals, sla
 from .errors import MatchError, MatchingError, NotPermitted, TransitionNotAllowed
-from .models import OPEN_STAGES, AccountManagerProfile, Match, MatchEvent, Stage
+from .models import ALLOCATED_STAGES, OPEN_STAGES, AccountManagerProfile, Match, MatchEvent, Stage
+from .offer_status import sync_offer_status
 from .permissions import (
     NOT_PERMITTED_MESSAGE,
     can_act,
@@ -73,8 +73,6 @@ NEXT_STAGE: dict[str, str] = {
 }
 # What a stakeholder may do to their own organisation's match.
 STAKEHOLDER_STAGES = (Stage.DECLINED_BY_STAKEHOLDER, Stage.WITHDRAWN)
-# Stages whose quantity is taken from the offer and the need.
-ALLOCATED_STAGES = (Stage.AGREED, Stage.IN_DELIVERY)
 
 
 def allowed_targets(match: Match) -> tuple[str, ...]:
@@ -318,6 +316,23 @@ def _check_manager(manager: Any, *, field: str = "manager") -> None:
         raise MatchError(_("Choose an active account manager."), field=field)
 
 
+def _give_to(*, match: Match, manager: Any, actor: Any, note: str, kind: str) -> None:
+    """Move a locked, open match to ``manager``: routing reason, timeline event and audit
+    entry all say ``kind`` ("reassigned" or "handed_over") and who had it before."""
+    previous = match.manager
+    moved = {"from": previous.pk if previous else None, "to": manager.pk}
+    reason = {
+        **(match.routing_reason or {}),
+        "rule": kind,
+        "by": actor.pk,
+        "previous_manager": moved["from"],
+        "note": note[:500],
+    }
+    assign(match=match, manager=manager, actor=actor, reason=reason)
+    record_event(match=match, kind=kind, actor=actor, note=note, payload=moved)
+    log_action(actor=actor, action=f"matching.match.{kind}", obj=match, payload=moved)
+
+
 def reassign(*, match: Match, manager: Any, actor: Any, note: str = "") -> Match:
     """A team lead gives the match to another account manager (or assigns an unassigned one)."""
     if not is_team_lead(actor):
@@ -334,27 +349,7 @@ def reassign(*, match: Match, manager: Any, actor: Any, note: str = "") -> Match
         previous = match.manager
         if previous is not None and previous.pk == manager.pk:
             raise MatchError(_("The match is already assigned to this manager."), field="manager")
-        reason = {
-            **(match.routing_reason or {}),
-            "rule": "reassigned",
-            "by": actor.pk,
-            "previous_manager": previous.pk if previous else None,
-            "note": note[:500],
-        }
-        assign(match=match, manager=manager, actor=actor, reason=reason)
-        record_event(
-            match=match,
-            kind="reassigned",
-            actor=actor,
-            note=note,
-            payload={"from": previous.pk if previous else None, "to": manager.pk},
-        )
-        log_action(
-            actor=actor,
-            action="matching.match.reassigned",
-            obj=match,
-            payload={"from": previous.pk if previous else None, "to": manager.pk},
-        )
+        _give_to(match=match, manager=manager, actor=actor, note=note, kind="reassigned")
         if previous is not None:
             when = (match.assigned_at or timezone.now()).isoformat()
             notifications.notify(
@@ -385,28 +380,8 @@ def hand_over(*, match: Match, manager: Any, actor: Any, note: str) -> Match:
         previous = match.manager
         if previous is not None and previous.pk == manager.pk:
             raise MatchError(_("Choose another account manager."), field="manager")
-        reason = {
-            **(match.routing_reason or {}),
-            "rule": "handed_over",
-            "by": actor.pk,
-            "previous_manager": previous.pk if previous else None,
-            "note": note[:500],
-        }
         # A hand-over keeps the first-contact deadline: the stakeholder is still waiting.
-        assign(match=match, manager=manager, actor=actor, reason=reason)
-        record_event(
-            match=match,
-            kind="handed_over",
-            actor=actor,
-            note=note,
-            payload={"from": previous.pk if previous else None, "to": manager.pk},
-        )
-        log_action(
-            actor=actor,
-            action="matching.match.handed_over",
-            obj=match,
-            payload={"from": previous.pk if previous else None, "to": manager.pk},
-        )
+        _give_to(match=match, manager=manager, actor=actor, note=note, kind="handed_over")
     return match
 
 
@@ -493,48 +468,6 @@ def contact_stakeholder(
         if advance and match.stage == Stage.ASSIGNED:
             transition(match=match, to_stage=Stage.CONTACTED, actor=actor)
     return event
-
-
-# --- The offer's status follows its matches ---------------------------------------------------
-
-
-def offer_status_for(*, stages: set[str], current: str) -> str:
-    """The status an offer should show, given the stages of its matches.
-
-    A collaboration agreed or being delivered: in progress. Still being worked (proposed to
-    negotiating): matched. Only completed ones left: completed. Every match closed without a
-    result: back to review. Offers withdrawn or declined keep their status.
-    """
-    if current in (Offer.Status.WITHDRAWN, Offer.Status.DECLINED):
-        return current
-    if stages & set(ALLOCATED_STAGES):
-        return Offer.Status.IN_PROGRESS
-    if stages & {Stage.PROPOSED, Stage.ASSIGNED, Stage.CONTACTED, Stage.NEGOTIATING}:
-        return Offer.Status.MATCHED
-    if Stage.COMPLETED in stages:
-        return Offer.Status.COMPLETED
-    if current in (Offer.Status.MATCHED, Offer.Status.IN_PROGRESS, Offer.Status.COMPLETED):
-        return Offer.Status.IN_REVIEW
-    return current
-
-
-def sync_offer_status(*, offer: Offer, actor: Any) -> str:
-    """Set ``offer.status`` from its matches' stages (see ``offer_status_for``); audited."""
-    stages = set(Match.objects.filter(offer_id=offer.pk).values_list("stage", flat=True))
-    current = Offer.objects.filter(pk=offer.pk).values_list("status", flat=True).first()
-    if current is None:
-        return ""
-    wanted = offer_status_for(stages=stages, current=current)
-    if wanted != current:
-        Offer.objects.filter(pk=offer.pk).update(status=wanted, updated_at=timezone.now())
-        offer.status = wanted
-        log_action(
-            actor=actor,
-            action="stakeholders.offer.status_changed",
-            obj=offer,
-            payload={"from": current, "to": wanted, "by": "matching"},
-        )
-    return wanted
 
 
 __all__ = [

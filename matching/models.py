@@ -35,6 +35,8 @@ OPEN_STAGES = (
     Stage.AGREED,
     Stage.IN_DELIVERY,
 )
+# Stages whose quantity is taken from the offer and the need.
+ALLOCATED_STAGES = (Stage.AGREED, Stage.IN_DELIVERY)
 CLOSED_STAGES = (
     Stage.COMPLETED,
     Stage.DECLINED_BY_CITY,

@@ -22,11 +22,10 @@ from enum import StrEnum
 from typing import Any
 
 from celery import shared_task
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contactpoint import outbox, roles
+from contactpoint import mail, outbox, roles
 
 from . import emails, sla
 from .models import Match, MatchEvent, Notification, Stage
@@ -91,12 +90,6 @@ def notify(
     return notification
 
 
-def _send(*, to: str, subject: str, body: str, language: str) -> None:
-    message = EmailMessage(subject=subject, body=body, to=[to])
-    message.extra_headers["Content-Language"] = language
-    message.send()
-
-
 def deliver_notification(*, notification_id: int) -> bool:
     """E-mail one urgent notification; False if it is gone or was already sent."""
     with transaction.atomic():
@@ -113,7 +106,7 @@ def deliver_notification(*, notification_id: int) -> bool:
         if recipient.is_active and recipient.email:
             language = emails.staff_language(recipient)
             subject, body = emails.notification_message(notification, language=language)
-            _send(to=recipient.email, subject=subject, body=body, language=language)
+            mail.send_text(to=[recipient.email], subject=subject, body=body, language=language)
         notification.sent_at = now
         notification.save(update_fields=["sent_at"])
     return True
@@ -131,14 +124,13 @@ def deliver_contact_email(*, event_id: int) -> bool:
         if event is None:
             return False
         payload = event.payload
-        message = EmailMessage(
+        mail.send_text(
+            to=[payload["to"]],
             subject=payload["subject"],
             body=payload["body"],
-            to=[payload["to"]],
+            language=payload.get("language", "it"),
             reply_to=[event.actor.email] if event.actor and event.actor.email else None,
         )
-        message.extra_headers["Content-Language"] = payload.get("language", "it")
-        message.send()
         event.email_sent_at = timezone.now()
         event.save(update_fields=["email_sent_at"])
     return True
@@ -244,7 +236,7 @@ def _send_digest(*, user: Any, today: date) -> bool:
             today=today,
             language=language,
         )
-        _send(to=user.email, subject=subject, body=body, language=language)
+        mail.send_text(to=[user.email], subject=subject, body=body, language=language)
         now = timezone.now()
         Notification.objects.filter(pk__in=[item.pk for item in items]).update(digest_sent_at=now)
         digest.sent_at = now

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
@@ -17,7 +16,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint import outbox
+from contactpoint import mail, outbox
 from contactpoint.audit import log_action
 from contactpoint.context_processors import absolute_url
 from matching.lifecycle import MatchError
@@ -204,7 +203,9 @@ def send_confirmation_request(*, collaboration_id: int) -> bool:
                 "need": collaboration.match.need.title,
                 "link": link,
             }
-        EmailMessage(subject=subject, body=body, to=[collaboration.confirmation_sent_to]).send()
+        mail.send_text(
+            to=[collaboration.confirmation_sent_to], subject=subject, body=body, language="it"
+        )
         collaboration.confirmation_emailed_at = timezone.now()
         collaboration.save(update_fields=["confirmation_emailed_at"])
     return True
@@ -279,7 +280,9 @@ def _send_weekly(
                 )
                 with translation.override("it"):
                     text = gettext(body) % {"count": len(ids), "link": absolute_url(path)}
-                    EmailMessage(subject=gettext(subject), body=text, to=[user.email]).send()
+                    mail.send_text(
+                        to=[user.email], subject=gettext(subject), body=text, language="it"
+                    )
         except IntegrityError:
             continue
         sent += 1

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Lower, Trim
@@ -25,7 +24,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint import outbox, roles
+from contactpoint import mail, outbox, roles
 from contactpoint.audit import log_action
 from contactpoint.context_processors import absolute_url
 from stakeholders.models import Consent, ContactPerson
@@ -155,9 +154,9 @@ def _send(*, invitation: SurveyInvitation, campaign: SurveyCampaign, reminder: b
             "link": link,
             "closes": campaign.closes_on,
         }
-    message = EmailMessage(subject=subject, body=body, to=[invitation.email])
-    message.extra_headers["Content-Language"] = invitation.language or "it"
-    message.send()
+    mail.send_text(
+        to=[invitation.email], subject=subject, body=body, language=invitation.language or "it"
+    )
 
 
 def send_invitation_batch(*, campaign_id: int, limit: int = BATCH_SIZE) -> int:

@@ -240,11 +240,7 @@ class IsRegistryStaff(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and (user.is_superuser or roles.has_role(user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD))
-        )
+        return roles.is_account_staff(user)
 
 
 @extend_schema_view(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
@@ -15,27 +16,59 @@ from needs import language
 from needs.models import Department, InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 from stakeholders.models import ContactPerson, Offer, Organisation, OrganisationMembership
 
+PASSWORD = "correct-horse-battery"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
+    """The one way tests build a user.
+
+    ``role``: a role group (city staff roles also get ``is_staff``, unless
+    ``role__admin=False``); ``superuser=True``; ``departments=[...]``: member of these;
+    ``verified=True|False``: a primary e-mail address record, verified or not;
+    ``totp=True``: a TOTP device (its secret kept on ``user.totp_secret``), which the MFA
+    middleware asks of city staff.
+    """
+
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
+    class Params:
+        superuser = factory.Trait(is_superuser=True, is_staff=True)
+
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     username = factory.LazyAttribute(lambda o: o.email)
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"User{n}")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(Group.objects.get_or_create(name=extracted)[0])
-            if extracted in roles.STAFF_ROLES:
+            if extracted in roles.STAFF_ROLES and kwargs.get("admin", True):
                 self.is_staff = True
         if create:
             self.save()
+
+    @factory.post_generation
+    def departments(self, create, extracted, **kwargs):
+        for department in (extracted or ()) if create else ():
+            department.members.add(self)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create and extracted is not None:
+            EmailAddress.objects.update_or_create(
+                user=self, email=self.email, defaults={"verified": extracted, "primary": True}
+            )
+
+    @factory.post_generation
+    def totp(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.totp_secret = generate_totp_secret()
+            TOTP.activate(self, self.totp_secret)
 
 
 def with_totp(user):

@@ -26,7 +26,7 @@ class OfferQuerySet(models.QuerySet["Offer"]):
 
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser or roles.has_role(user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD):
+        if roles.is_account_staff(user):
             return self.all()
         return self.filter(organisation__memberships__user=user)
 

@@ -24,7 +24,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
 
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser or roles.has_role(user, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD):
+        if roles.is_account_staff(user):
             return self.all()
         return self.filter(memberships__user=user)
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from contactpoint.audit import history_for, log_action
 from contactpoint.models import AuditEntry
+from tests.factories import UserFactory
 
 
 def make_actor(email: str = "manager@example.org"):
-    return get_user_model().objects.create_user(username=email, email=email)
+    return UserFactory(email=email)
 
 
 @pytest.mark.django_db

@@ -9,20 +9,18 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
-    TOTP,
     format_hotp_value,
-    generate_totp_secret,
     hotp_value,
 )
 from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
 from contactpoint import roles
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db]
 
@@ -40,21 +38,26 @@ def fresh_cache():
     cache.clear()
 
 
-def make_user(email: str, *groups: str, verified: bool = True, **fields):
+def stakeholder(email: str):
     # The username differs from the e-mail, so a login with it proves e-mail is what counts.
-    user = get_user_model().objects.create_user(
-        username=f"user-{email.split('@')[0]}", email=email, password=PASSWORD, **fields
+    return UserFactory(
+        email=email,
+        username=f"user-{email.split('@')[0]}",
+        password=PASSWORD,
+        role=roles.STAKEHOLDER,
+        verified=True,
     )
-    user.groups.add(*Group.objects.filter(name__in=groups))
-    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
-    return user
 
 
-def make_staff(email: str = "manager@example.org", *, with_totp: bool):
-    user = make_user(email, roles.ACCOUNT_MANAGER, is_staff=True)
-    if with_totp:
-        TOTP.activate(user, generate_totp_secret())
-    return user
+def manager(*, totp: bool):
+    return UserFactory(
+        email="manager@example.org",
+        username="user-manager",
+        password=PASSWORD,
+        role=roles.ACCOUNT_MANAGER,
+        verified=True,
+        totp=totp,
+    )
 
 
 def current_totp_code(user) -> str:
@@ -82,7 +85,7 @@ def error_codes(response) -> set[str]:
 
 
 def test_login_uses_the_email_address(client):
-    user = make_user("stakeholder@example.org", roles.STAKEHOLDER)
+    user = stakeholder("stakeholder@example.org")
 
     response = client.post(LOGIN_URL, {"login": "stakeholder@example.org", "password": PASSWORD})
 
@@ -92,7 +95,7 @@ def test_login_uses_the_email_address(client):
 
 
 def test_login_with_the_username_is_refused(client):
-    user = make_user("stakeholder@example.org", roles.STAKEHOLDER)
+    user = stakeholder("stakeholder@example.org")
 
     response = client.post(LOGIN_URL, {"login": user.username, "password": PASSWORD})
 
@@ -102,7 +105,7 @@ def test_login_with_the_username_is_refused(client):
 
 
 def test_stakeholder_logs_in_without_a_second_factor(client):
-    make_user("stakeholder@example.org", roles.STAKEHOLDER)
+    stakeholder("stakeholder@example.org")
 
     response = client.post(
         LOGIN_URL, {"login": "stakeholder@example.org", "password": PASSWORD}, follow=True
@@ -145,7 +148,7 @@ def test_self_signup_needs_email_verification_before_login(client, mailoutbox):
 
 
 def test_staff_without_totp_is_sent_to_activate_it(client):
-    make_staff(with_totp=False)
+    manager(totp=False)
     activate_url = reverse("mfa_activate_totp")
 
     response = client.post(
@@ -160,7 +163,7 @@ def test_staff_without_totp_is_sent_to_activate_it(client):
 
 
 def test_staff_with_totp_must_enter_the_right_code(client):
-    user = make_staff(with_totp=True)
+    user = manager(totp=True)
 
     response = client.post(LOGIN_URL, {"login": "manager@example.org", "password": PASSWORD})
     assert response.status_code == 302
@@ -182,7 +185,7 @@ def test_staff_with_totp_must_enter_the_right_code(client):
 
 
 def test_admin_login_form_cannot_bypass_allauth_and_the_second_factor(client):
-    make_staff(with_totp=True)
+    manager(totp=True)
 
     page = client.get("/admin/login/")
     assert page.status_code == 302
@@ -200,7 +203,7 @@ def test_admin_login_form_cannot_bypass_allauth_and_the_second_factor(client):
 
 
 def test_repeated_failed_logins_lock_the_account_even_for_the_right_password(client):
-    make_user("stakeholder@example.org", roles.STAKEHOLDER)
+    stakeholder("stakeholder@example.org")
     for _ in range(failed_logins_allowed_per_account()):
         response = client.post(
             LOGIN_URL, {"login": "stakeholder@example.org", "password": "wrong-password"}
@@ -216,8 +219,8 @@ def test_repeated_failed_logins_lock_the_account_even_for_the_right_password(cli
 
 
 def test_failed_login_limit_is_per_account(client):
-    make_user("stakeholder@example.org", roles.STAKEHOLDER)
-    make_user("other@example.org", roles.STAKEHOLDER)
+    stakeholder("stakeholder@example.org")
+    stakeholder("other@example.org")
     for _ in range(failed_logins_allowed_per_account() + 1):
         client.post(LOGIN_URL, {"login": "stakeholder@example.org", "password": "wrong-password"})
 

@@ -19,8 +19,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from kombu import Connection
 
@@ -29,7 +27,7 @@ from contactpoint import outbox
 from contactpoint.models import OutboxMessage
 from matching.models import Match
 from stakeholders.models import Offer
-from tests.factories import NeedFactory, OfferFactory
+from tests.factories import NeedFactory, OfferFactory, UserFactory
 from tests.fixtures.celery_worker import worker_env
 from tests.stakeholders.offer_support import form_data
 
@@ -227,10 +225,7 @@ def _hidden(page: str, name: str) -> str:
 
 
 def test_with_redis_stopped_the_offer_form_and_sign_in_still_work(drill):
-    user = get_user_model().objects.create_user(
-        username="drill-person", email="drill-person@example.org", password=DRILL_PASSWORD
-    )
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user = UserFactory(email="drill-person@example.org", password=DRILL_PASSWORD, verified=True)
     drill.redis.stop()
     try:
         browser = Browser(drill.web_port)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from contactpoint import landing, roles
 from tests.core.test_auth import current_totp_code
-from tests.factories import DepartmentFactory, UserFactory, with_totp
+from tests.factories import PASSWORD, DepartmentFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,6 @@ WORKSPACE = "/workspace/"
 VADEMECUM = "/vademecum/workspace/"
 DASHBOARD = "/dashboard/"
 MY_AREA = "/my/"
-PASSWORD = "correct-horse-battery"  # UserFactory's
 
 
 def person(role: str, *more_roles: str):

@@ -5,21 +5,15 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from contactpoint import roles
+from tests.factories import UserFactory
 
 ROLES_MIGRATION = ("contactpoint", "0003_roles")
 BEFORE_ROLES = ("contactpoint", "0002_core")
-
-
-def make_user(email: str, *groups: str, **fields):
-    user = get_user_model().objects.create_user(username=email, email=email, **fields)
-    user.groups.add(*Group.objects.filter(name__in=groups))
-    return user
 
 
 @pytest.mark.django_db
@@ -59,7 +53,7 @@ def test_roles_module_and_migration_name_the_same_groups():
     ],
 )
 def test_is_city_staff_for_each_role(role, is_staff_role):
-    user = make_user(f"{role.replace(' ', '-')}@example.org", role)
+    user = UserFactory(role=role, role__admin=False)
 
     assert roles.role_names(user) == {role}
     assert roles.has_role(user, role)
@@ -68,15 +62,15 @@ def test_is_city_staff_for_each_role(role, is_staff_role):
 
 @pytest.mark.django_db
 def test_django_staff_and_superusers_count_as_city_staff_whatever_their_groups():
-    assert roles.is_city_staff(make_user("staff@example.org", roles.STAKEHOLDER, is_staff=True))
-    assert roles.is_city_staff(make_user("root@example.org", is_superuser=True))
+    assert roles.is_city_staff(UserFactory(role=roles.STAKEHOLDER, is_staff=True))
+    assert roles.is_city_staff(UserFactory(is_superuser=True))
 
 
 @pytest.mark.django_db
 def test_anonymous_and_users_without_a_role_are_not_city_staff():
     assert not roles.is_city_staff(AnonymousUser())
     assert roles.role_names(AnonymousUser()) == set()
-    assert not roles.is_city_staff(make_user("nobody@example.org"))
+    assert not roles.is_city_staff(UserFactory())
 
 
 @pytest.mark.django_db(transaction=True)

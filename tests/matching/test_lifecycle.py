@@ -7,7 +7,7 @@ from django.core import mail
 
 from contactpoint.audit import history_for
 from contactpoint.models import OutboxMessage
-from matching import lifecycle, notifications
+from matching import lifecycle, notifications, offer_status
 from matching.lifecycle import EXITS, TRANSITIONS, MatchError, NotPermitted, TransitionNotAllowed
 from matching.models import Match, MatchEvent, Notification, Stage
 from stakeholders.models import Offer
@@ -218,7 +218,7 @@ def test_agreeing_more_than_the_need_has_open_is_refused_and_changes_nothing():
     ],
 )
 def test_offer_status_follows_its_matches(stages, current, expected):
-    assert lifecycle.offer_status_for(stages=stages, current=current) == expected
+    assert offer_status.offer_status_for(stages=stages, current=current) == expected
 
 
 def test_completing_the_match_completes_the_offer_and_audits_it():

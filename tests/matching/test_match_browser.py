@@ -20,10 +20,9 @@ from django.utils import translation
 from matching import routing, services
 from matching.models import Match, Stage
 from stakeholders.models import Offer
-from tests.factories import InterventionAreaFactory, NeedFactory, valid_vat_number
+from tests.factories import PASSWORD, InterventionAreaFactory, NeedFactory, valid_vat_number
 from tests.matching.workflow_support import make_manager
 
-PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 TOTP_PERIOD = 30
 
 

@@ -5,17 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contactpoint import roles
-from tests.factories import DepartmentFactory, NeedFactory, UserFactory, with_totp
-
-
-def make_user(role: str | None = None, *, departments=(), **kwargs):
-    """A user with ``role``; city staff get a TOTP device, as the MFA middleware demands."""
-    user = UserFactory(role=role, **kwargs)
-    for department in departments:
-        department.members.add(user)
-    if user.is_staff or user.is_superuser:
-        with_totp(user)
-    return user
+from tests.factories import DepartmentFactory, NeedFactory, UserFactory
 
 
 @pytest.fixture
@@ -30,33 +20,32 @@ def department_y(db):
 
 @pytest.fixture
 def member_x(department_x):
-    return make_user(roles.DEPARTMENT, departments=[department_x])
+    return UserFactory(role=roles.DEPARTMENT, departments=[department_x], totp=True)
 
 
 @pytest.fixture
 def member_y(department_y):
-    return make_user(roles.DEPARTMENT, departments=[department_y])
+    return UserFactory(role=roles.DEPARTMENT, departments=[department_y], totp=True)
 
 
 @pytest.fixture
 def account_manager(db):
-    return make_user(roles.ACCOUNT_MANAGER)
+    return UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
 
 
 @pytest.fixture
 def cabinet(db):
-    return make_user(roles.CABINET)
+    return UserFactory(role=roles.CABINET, totp=True)
 
 
 @pytest.fixture
 def stakeholder(db):
-    return make_user(roles.STAKEHOLDER)
+    return UserFactory(role=roles.STAKEHOLDER)
 
 
 @pytest.fixture
 def superuser(db):
-    user = make_user(None, is_superuser=True, is_staff=True)
-    return user
+    return UserFactory(superuser=True, totp=True)
 
 
 @pytest.fixture

@@ -10,9 +10,7 @@ from contactpoint import roles
 from matching import engine, retrieval
 from needs.models import ThesaurusGroup
 from needs.thesaurus import load_thesaurus
-from tests.factories import NeedFactory, OfferFactory
-
-from .conftest import make_user
+from tests.factories import NeedFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +51,7 @@ def test_only_the_team_lead_may_change_the_thesaurus():
 
 
 def test_team_lead_adds_a_group_and_it_applies_to_search_and_matching_without_restart(client):
-    lead = make_user(roles.TEAM_LEAD)
+    lead = UserFactory(role=roles.TEAM_LEAD, totp=True)
     client.force_login(lead)
     need = NeedFactory(title="Monopattini per gli educatori di strada", quantity=4)
     offer = OfferFactory(title="Four e-scooters", description="Electric scooters.", quantity=4)
@@ -80,7 +78,7 @@ def test_team_lead_adds_a_group_and_it_applies_to_search_and_matching_without_re
 
 
 def test_removing_a_term_applies_at_once(client, thesaurus):
-    lead = make_user(roles.TEAM_LEAD)
+    lead = UserFactory(role=roles.TEAM_LEAD, totp=True)
     client.force_login(lead)
     NeedFactory(title="Giacconi per l'inverno")
     assert [n.title for n in client.get("/needs/", {"q": "cappotti"}).context["page"]] == [
@@ -100,7 +98,7 @@ def test_removing_a_term_applies_at_once(client, thesaurus):
 
 
 def test_a_term_of_stop_words_only_is_refused_with_a_field_error(client):
-    client.force_login(make_user(roles.TEAM_LEAD))
+    client.force_login(UserFactory(role=roles.TEAM_LEAD, totp=True))
 
     response = client.post(
         "/admin/needs/thesaurusgroup/add/",

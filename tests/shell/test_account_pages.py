@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -63,8 +65,8 @@ def test_wrong_credentials_are_announced_as_an_alert(client):
     assert "non sono corretti" in html
 
 
-def test_account_settings_pages_have_their_side_menu(client, django_user_model):
-    user = django_user_model.objects.create_user("anna", "anna@example.org", "pw-Anna-2026!")
+def test_account_settings_pages_have_their_side_menu(client):
+    user = UserFactory()
     client.force_login(user)
 
     html = squash(client.get("/accounts/password/change/").content.decode())
@@ -73,12 +75,9 @@ def test_account_settings_pages_have_their_side_menu(client, django_user_model):
     assert 'href="/accounts/password/change/" aria-current="page"' in html
 
 
-def test_admin_carries_the_portal_name(client, django_user_model):
-    from allauth.mfa.models import Authenticator
-
-    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-Root-2026!")
+def test_admin_carries_the_portal_name(client):
     # City staff must have a second factor before reaching the admin.
-    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    admin = UserFactory(superuser=True, totp=True)
     client.force_login(admin)
 
     html = squash(client.get("/admin/").content.decode())

@@ -7,6 +7,8 @@ import re
 import pytest
 from django.conf import settings
 
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 ITALIAN_HEADING = "Vuoi aiutare la città? Parti da qui."
@@ -124,8 +126,8 @@ def test_navigation_marks_the_current_page_and_offers_login(client):
     assert 'href="/accounts/login/"' in html
 
 
-def test_logged_in_user_gets_a_logout_form_not_a_link(client, django_user_model):
-    user = django_user_model.objects.create_user("anna", "anna@example.org", "pw-Anna-2026!")
+def test_logged_in_user_gets_a_logout_form_not_a_link(client):
+    user = UserFactory()
     client.force_login(user)
 
     html = client.get("/").content.decode()
@@ -134,8 +136,8 @@ def test_logged_in_user_gets_a_logout_form_not_a_link(client, django_user_model)
     assert "Esci" in html
 
 
-def test_messages_are_shown_as_alerts(client, django_user_model):
-    user = django_user_model.objects.create_user("anna", "anna@example.org", "pw-Anna-2026!")
+def test_messages_are_shown_as_alerts(client):
+    user = UserFactory()
     client.force_login(user)
 
     # allauth adds a "signed out" message on logout and redirects home.

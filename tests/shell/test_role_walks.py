@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from contactpoint import roles
 from matching.models import Stage
 from tests.factories import (
+    PASSWORD,
     ContactPersonFactory,
     DepartmentFactory,
     OfferFactory,
@@ -32,7 +33,6 @@ from tests.matching.workflow_support import (
     make_stakeholder,
 )
 
-PASSWORD = "correct-horse-battery"  # UserFactory's
 TOTP_PERIOD = 30
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,37 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-from allauth.account.models import EmailAddress
-from django.core.cache import cache
-
-from contactpoint import roles
 from needs.models import InterventionArea, Neighbourhood
 from stakeholders.models import ContactPerson, Offer, Organisation
 from tests.factories import (
     InterventionAreaFactory,
     NeighbourhoodFactory,
-    UserFactory,
     valid_vat_number,
-    with_totp,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate-limit counters live in the cache, which outlives a test's transaction."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(name="places")
-def places_fixture() -> dict[str, Any]:
-    """An intervention area, a NIL and its Municipio (import ``places_fixture`` to use)."""
-    area = InterventionAreaFactory(slug="digital-poverty", name="Povertà digitale")
-    other_area = InterventionAreaFactory(slug="stem", name="STEM")
-    nil = NeighbourhoodFactory(nil_id=5001, official_name="ROGOREDO", name="Rogoredo")
-    return {"area": area, "other_area": other_area, "nil": nil, "municipio": nil.municipio}
 
 
 def form_data(places: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
@@ -99,18 +75,6 @@ def api_payload(places: dict[str, Any] | None = None, **overrides: Any) -> dict[
 
 def counts() -> tuple[int, int, int]:
     return Offer.objects.count(), Organisation.objects.count(), ContactPerson.objects.count()
-
-
-def staff_user(role: str, email: str | None = None):
-    """City staff with TOTP activated (the middleware sends staff without it to set it up)."""
-    user = UserFactory(role=role, **({"email": email} if email else {}))
-    return with_totp(user)
-
-
-def verified_user(email: str, role: str | None = roles.STAKEHOLDER):
-    user = UserFactory(email=email, role=role)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
 
 
 def many_areas(n: int) -> list[InterventionArea]:

@@ -11,7 +11,7 @@ from contactpoint.models import AuditEntry, OutboxMessage
 from stakeholders.models import ContactPerson, Interaction, Offer
 from tests.factories import ContactPersonFactory, OfferFactory, OrganisationFactory
 
-from .test_stakeholders_admin import change_form_data, fast_passwords, login  # noqa: F401
+from .test_stakeholders_admin import change_form_data, login
 
 pytestmark = pytest.mark.django_db
 

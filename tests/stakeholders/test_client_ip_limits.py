@@ -12,7 +12,7 @@ from contactpoint.clientip import client_ip
 from stakeholders.models import Offer
 from tests.factories import valid_vat_number
 
-from .offer_support import _fresh_rate_limits, api_payload, form_data  # noqa: F401
+from .offer_support import api_payload, form_data
 
 pytestmark = [pytest.mark.django_db]
 

@@ -19,11 +19,6 @@ from tests.factories import OrganisationFactory, UserFactory, valid_vat_number, 
 from tests.fixtures.celery_worker import wait_for
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def sign_in_manager(client):
     user = UserFactory(role=roles.ACCOUNT_MANAGER)
     with_totp(user)

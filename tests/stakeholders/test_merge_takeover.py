@@ -28,16 +28,11 @@ from tests.factories import (
     with_totp,
 )
 
-from .offer_support import _fresh_rate_limits, form_data, verified_user  # noqa: F401
+from .offer_support import form_data
 
 pytestmark = pytest.mark.django_db
 
 OUTSIDER = "mallory@esempiotech-srl.it"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -69,7 +64,7 @@ def _outsider_takes_a_lookalike(client):
     assert response.status_code == 302, response.content.decode()[:1000]
     lookalike = Offer.objects.get(submitted_email=OUTSIDER).organisation
     assert lookalike.legal_name == "Esempio Tech Srl"
-    outsider = verified_user(OUTSIDER, role=None)
+    outsider = UserFactory(email=OUTSIDER, verified=True)
     assert offer_accounts.attach_offers_to_user(user=outsider, email=OUTSIDER) == [lookalike]
     return outsider, lookalike
 
@@ -101,7 +96,7 @@ def test_merging_a_lookalike_does_not_hand_the_company_to_its_outsider(client, r
     # Verifying again does not bring them back: the claim of the look-alike did not move.
     assert offer_accounts.attach_offers_to_user(user=outsider, email=OUTSIDER) == []
     # Anyone verifying an address at the look-alike's domain does not auto-join.
-    colleague = verified_user("eve@esempiotech-srl.it", role=None)
+    colleague = UserFactory(email="eve@esempiotech-srl.it", verified=True)
     OfferFactory(organisation=real_company, submitted_email="eve@esempiotech-srl.it")
     assert (
         offer_accounts.attach_offers_to_user(user=colleague, email="eve@esempiotech-srl.it") == []
@@ -123,7 +118,7 @@ def test_a_domain_taken_over_by_staff_still_needs_their_verification(client, rea
     real_company.refresh_from_db()
     assert real_company.email_domain == "esempiotech-srl.it"
     assert not real_company.email_domain_verified
-    colleague = verified_user("eve@esempiotech-srl.it", role=None)
+    colleague = UserFactory(email="eve@esempiotech-srl.it", verified=True)
     OfferFactory(organisation=real_company, submitted_email="eve@esempiotech-srl.it")
     assert (
         offer_accounts.attach_offers_to_user(user=colleague, email="eve@esempiotech-srl.it") == []

@@ -21,9 +21,8 @@ from tests.factories import (
     InterventionAreaFactory,
     OfferFactory,
     OrganisationFactory,
+    UserFactory,
 )
-
-from .offer_support import _fresh_rate_limits, staff_user, verified_user  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +32,8 @@ def world():
     """Two organisations, A and B, each with a stakeholder user, a contact and an offer."""
     org_a = OrganisationFactory(legal_name="Alfa S.p.A.")
     org_b = OrganisationFactory(legal_name="Beta S.r.l.")
-    user_a = verified_user("anna@alfa.it")
-    user_b = verified_user("bruno@beta.it")
+    user_a = UserFactory(email="anna@alfa.it", role=roles.STAKEHOLDER, verified=True)
+    user_b = UserFactory(email="bruno@beta.it", role=roles.STAKEHOLDER, verified=True)
     OrganisationMembership.objects.create(user=user_a, organisation=org_a)
     OrganisationMembership.objects.create(user=user_b, organisation=org_b)
     contact_a = ContactPersonFactory(organisation=org_a, email="anna@alfa.it", first_name="Anna")
@@ -82,7 +81,7 @@ def test_anonymous_is_sent_to_log_in_everywhere_and_changes_nothing(client, worl
 
 @pytest.mark.parametrize("role", [roles.DEPARTMENT, roles.ACCOUNT_MANAGER, roles.TEAM_LEAD])
 def test_city_staff_are_refused_the_stakeholder_area(client, world, role):
-    client.force_login(staff_user(role))
+    client.force_login(UserFactory(role=role, totp=True))
 
     for method, url in urls(world).values():
         response = getattr(client, method)(url)
@@ -143,7 +142,7 @@ def test_stakeholder_of_a_cannot_reach_anything_of_b(client, world):
 
 
 def test_a_signed_in_person_without_organisation_gets_an_empty_area(client):
-    client.force_login(verified_user("new@person.it", role=None))
+    client.force_login(UserFactory(email="new@person.it", verified=True))
 
     response = client.get("/my/")
 
@@ -405,7 +404,7 @@ def test_a_team_lead_closes_an_erasure_request_in_the_admin_and_it_is_audited(cl
     from stakeholders.my_area import request_erasure
 
     erasure, _created = request_erasure(user=world["user_a"], reason="Chiudiamo")
-    lead = staff_user(roles.TEAM_LEAD)
+    lead = UserFactory(role=roles.TEAM_LEAD, totp=True)
     client.force_login(lead)
 
     listing = client.get("/admin/stakeholders/erasurerequest/")

@@ -14,7 +14,7 @@ from stakeholders import offer_accounts
 from stakeholders.models import Offer, OrganisationMembership
 from tests.factories import OfferFactory, OrganisationFactory, UserFactory, valid_vat_number
 
-from .offer_support import _fresh_rate_limits, form_data, verified_user  # noqa: F401
+from .offer_support import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_an_organisation_known_before_is_not_opened_by_a_stranger_verifying_thei
     )
     offer = Offer.objects.get()
     assert offer.organisation == known and not offer.created_organisation
-    user = verified_user("intruder@gmail.com", role=None)
+    user = UserFactory(email="intruder@gmail.com", verified=True)
 
     assert offer_accounts.attach_offers_to_user(user=user, email="intruder@gmail.com") == []
 
@@ -97,7 +97,7 @@ def test_an_address_at_the_organisations_own_domain_is_enough_proof(client):
         email_domain_verified=True,
     )
     client.post("/offers/new/", form_data(vat_number=valid_vat_number(4343)))
-    user = verified_user(EMAIL, role=None)
+    user = UserFactory(email=EMAIL, verified=True)
 
     joined = offer_accounts.attach_offers_to_user(user=user, email=EMAIL.upper())
 
@@ -111,13 +111,13 @@ def test_an_address_at_the_organisations_own_domain_is_enough_proof(client):
 def test_an_address_at_an_unverified_domain_is_not_proof(client):
     OrganisationFactory(vat_number=valid_vat_number(4344), email_domain="rossi-costruzioni.it")
     client.post("/offers/new/", form_data(vat_number=valid_vat_number(4344)))
-    user = verified_user(EMAIL, role=None)
+    user = UserFactory(email=EMAIL, verified=True)
 
     assert offer_accounts.attach_offers_to_user(user=user, email=EMAIL) == []
 
 
 def test_a_signed_in_user_offering_with_a_verified_address_is_attached_at_once(client):
-    user = verified_user(EMAIL, role=None)
+    user = UserFactory(email=EMAIL, verified=True)
     client.force_login(user)
 
     client.post("/offers/new/", form_data())

@@ -12,8 +12,6 @@ from tests.factories import (
     valid_vat_number,
 )
 
-from .offer_support import _fresh_rate_limits  # noqa: F401
-
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from stakeholders.models import Offer
 
-from .offer_support import _fresh_rate_limits, api_payload, form_data  # noqa: F401
+from .offer_support import api_payload, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,10 @@ from needs.demo import load_needs, load_reference
 from stakeholders import demo, demo_offers
 from stakeholders.models import DuplicateFlag, Offer, Organisation
 
-from .offer_support import _fresh_rate_limits  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_offers_are_submitted_once_for_known_organisations_and_needs(settings, client):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_users()
     load_reference()
     demo.load()

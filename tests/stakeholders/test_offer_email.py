@@ -18,7 +18,7 @@ from stakeholders.tasks import send_offer_confirmation
 from tests.factories import NeedFactory, OfferFactory
 from tests.fixtures.celery_worker import wait_for
 
-from .offer_support import TRACKING_LINK_RE, _fresh_rate_limits, form_data  # noqa: F401
+from .offer_support import TRACKING_LINK_RE, form_data
 
 # The worker is another process (started once per session with this process' environment):
 # it writes its mail as files here, which the test then reads. Set at import, i.e. before

@@ -18,7 +18,7 @@ from stakeholders.tasks import send_offer_confirmation
 from tests.factories import OfferFactory
 from tests.fixtures.mail import FlakyBackend
 
-from .offer_support import _fresh_rate_limits, form_data  # noqa: F401
+from .offer_support import form_data
 
 pytestmark = [pytest.mark.django_db]
 

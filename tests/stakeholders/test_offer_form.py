@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
+from contactpoint import roles
 from contactpoint.models import AuditEntry, OutboxMessage
 from needs.models import Need
 from stakeholders import offers
@@ -18,18 +19,11 @@ from tests.factories import (
     OfferFactory,
     OrganisationFactory,
     OrganisationMembershipFactory,
+    UserFactory,
     valid_vat_number,
 )
 
-from .offer_support import (
-    _fresh_rate_limits,  # noqa: F401
-    counts,
-    form_data,
-    many_areas,
-    many_neighbourhoods,
-    places_fixture,  # noqa: F401
-    verified_user,
-)
+from .offer_support import counts, form_data, many_areas, many_neighbourhoods
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +56,7 @@ def test_form_page_has_sections_consent_text_key_and_a_honeypot_hidden_by_a_css_
 
 
 def test_signed_in_stakeholder_finds_organisation_and_contact_prefilled(client):
-    user = verified_user("giulia@impresa-verde.it")
+    user = UserFactory(email="giulia@impresa-verde.it", role=roles.STAKEHOLDER, verified=True)
     membership = OrganisationMembershipFactory(
         user=user,
         organisation=OrganisationFactory(

@@ -10,9 +10,9 @@ from contactpoint import roles
 from contactpoint.models import AuditEntry
 from stakeholders import emails
 from stakeholders.models import ContactPerson, DuplicateFlag, Offer, Organisation
-from tests.factories import ContactPersonFactory, OrganisationFactory, valid_vat_number
+from tests.factories import ContactPersonFactory, OrganisationFactory, UserFactory, valid_vat_number
 
-from .offer_support import _fresh_rate_limits, form_data, staff_user  # noqa: F401
+from .offer_support import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_staff_see_both_names_in_the_possible_duplicates(client, registered):
             legal_name=TYPED, vat_number=registered.vat_number, email="anna@fondazionecariplo.it"
         ),
     )
-    manager = staff_user(roles.ACCOUNT_MANAGER)
+    manager = UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
     client.force_login(manager)
 
     page = client.get("/admin/stakeholders/duplicateflag/").content.decode()

@@ -11,10 +11,8 @@ from contactpoint.models import OutboxMessage
 from stakeholders.models import Offer
 
 from .offer_support import (
-    _fresh_rate_limits,  # noqa: F401
     api_payload,
     form_data,
-    places_fixture,  # noqa: F401
 )
 
 URL = "/offers/new/"

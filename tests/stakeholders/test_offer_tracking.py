@@ -9,8 +9,6 @@ from needs.models import Need
 from stakeholders.models import Offer
 from tests.factories import NeedFactory, OfferFactory
 
-from .offer_support import _fresh_rate_limits  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 

@@ -14,17 +14,11 @@ from tests.factories import (
     NeedFactory,
     OfferFactory,
     OrganisationFactory,
+    UserFactory,
     valid_vat_number,
 )
 
-from .offer_support import (
-    _fresh_rate_limits,  # noqa: F401
-    api_payload,
-    counts,
-    places_fixture,  # noqa: F401
-    staff_user,
-    verified_user,
-)
+from .offer_support import api_payload, counts
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +206,7 @@ def test_refused_posts_do_not_count_and_the_per_ip_limit_counts_accepted_offers(
 def two_orgs():
     org_a = OrganisationFactory(legal_name="Alfa")
     org_b = OrganisationFactory(legal_name="Beta")
-    user_a = verified_user("anna@alfa.it")
+    user_a = UserFactory(email="anna@alfa.it", role=roles.STAKEHOLDER, verified=True)
     OrganisationMembership.objects.create(user=user_a, organisation=org_a)
     return {
         "user_a": user_a,
@@ -241,7 +235,7 @@ def test_stakeholder_lists_and_reads_only_their_organisations_offers(api, two_or
 
 
 def test_a_department_user_sees_no_offers(api, two_orgs):
-    api.force_login(staff_user(roles.DEPARTMENT))
+    api.force_login(UserFactory(role=roles.DEPARTMENT, totp=True))
 
     assert api.get(URL).json()["count"] == 0
     assert api.get(f"{URL}{two_orgs['offer_a'].pk}/").status_code == 404
@@ -254,7 +248,7 @@ def test_staff_list_every_offer_with_filters(api, two_orgs, role):
         title="Alberi", resource_kind="volunteering", status=Offer.Status.IN_REVIEW
     )
     green.areas.add(area)
-    api.force_login(staff_user(role))
+    api.force_login(UserFactory(role=role, totp=True))
 
     def titles(**params):
         response = api.get(URL, params)
@@ -278,7 +272,7 @@ def test_writes_other_than_create_are_not_allowed(api, two_orgs):
 
 
 def test_list_query_count_is_pinned_and_does_not_grow(api, two_orgs, django_assert_num_queries):
-    manager = staff_user(roles.ACCOUNT_MANAGER)
+    manager = UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
     api.force_login(manager)
     # session, user, roles, MFA authenticator, count, page, areas, municipi, neighbourhoods
     with django_assert_num_queries(9):

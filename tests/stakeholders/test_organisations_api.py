@@ -27,17 +27,9 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/organisations/"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def api_client(role: str | None = None, *, superuser: bool = False) -> tuple[APIClient, object]:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    user = UserFactory(role=role)
-    if superuser:
-        user.is_superuser = user.is_staff = True
-        user.save()
+    user = UserFactory(role=role, superuser=superuser)
     if user.is_staff:
         with_totp(user)
     client.force_login(user)

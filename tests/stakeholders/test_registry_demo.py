@@ -13,7 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_loads_the_local_group_and_is_idempotent(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_users()
     load_reference()
     demo.load()

@@ -38,10 +38,7 @@ CHANGELIST = "admin:stakeholders_organisation_changelist"
 
 
 def login(client, role: str | None, *, superuser: bool = False):
-    user = UserFactory(role=role)
-    if superuser:
-        user.is_superuser = user.is_staff = True
-        user.save()
+    user = UserFactory(role=role, superuser=superuser)
     if user.is_staff:
         with_totp(user)
     client.force_login(user)
@@ -52,12 +49,6 @@ def login(client, role: str | None, *, superuser: bool = False):
 @pytest.fixture
 def manager(client):
     return login(client, roles.ACCOUNT_MANAGER)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Real password hashing costs a second per user here; these tests are about the admin.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

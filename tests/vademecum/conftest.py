@@ -19,17 +19,9 @@ from tests.factories import (
     OrganisationFactory,
     OrganisationMembershipFactory,
     UserFactory,
-    with_totp,
 )
 from vademecum import loading, services
 from vademecum.models import TemplateVersion
-
-
-def make_user(role: str | None = None, **kwargs):
-    user = UserFactory(role=role, **kwargs)
-    if user.is_staff or user.is_superuser:
-        with_totp(user)
-    return user
 
 
 @pytest.fixture
@@ -47,27 +39,27 @@ def published(vademecum):
 
 @pytest.fixture
 def legal(db):
-    return make_user(roles.LEGAL)
+    return UserFactory(role=roles.LEGAL, totp=True)
 
 
 @pytest.fixture
 def manager(db):
-    return make_user(roles.ACCOUNT_MANAGER)
+    return UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
 
 
 @pytest.fixture
 def other_manager(db):
-    return make_user(roles.ACCOUNT_MANAGER)
+    return UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
 
 
 @pytest.fixture
 def cabinet(db):
-    return make_user(roles.CABINET)
+    return UserFactory(role=roles.CABINET, totp=True)
 
 
 @pytest.fixture
 def department_user(db):
-    return make_user(roles.DEPARTMENT)
+    return UserFactory(role=roles.DEPARTMENT, totp=True)
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from contactpoint import roles
 from matching.models import Stage
-from tests.factories import MatchFactory, OfferFactory, UserFactory
-from tests.matching.test_match_browser import PASSWORD, totp_code
+from tests.factories import PASSWORD, MatchFactory, OfferFactory, UserFactory
+from tests.matching.test_match_browser import totp_code
 from vademecum import loading
 from vademecum.models import Agreement, TemplateVersion, VersionStatus
 
@@ -21,14 +19,6 @@ from vademecum.models import Agreement, TemplateVersion, VersionStatus
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "it-IT"}
-
-
-def staff_user(role: str, email: str) -> tuple:
-    user = UserFactory(role=role, email=email)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return user, secret
 
 
 def sign_in(page, live_server, user, secret, next_url: str) -> None:
@@ -49,8 +39,14 @@ def test_legal_publishes_a_version_and_the_manager_generates_an_agreement_from_i
     live_server, page, celery_worker_process
 ):
     loading.load_vademecum()
-    legal, legal_secret = staff_user(roles.LEGAL, "elena.ricci@comune.example")
-    manager, manager_secret = staff_user(roles.ACCOUNT_MANAGER, "laura.conti@comune.example")
+    legal = UserFactory(
+        role=roles.LEGAL, email="elena.ricci@comune.example", verified=True, totp=True
+    )
+    legal_secret = legal.totp_secret
+    manager = UserFactory(
+        role=roles.ACCOUNT_MANAGER, email="laura.conti@comune.example", verified=True, totp=True
+    )
+    manager_secret = manager.totp_secret
     offer = OfferFactory(
         organisation__legal_name="Tecnologie Solidali S.r.l.", title="20 portatili ricondizionati"
     )
