@@ -27,7 +27,8 @@ from django.test import override_settings
 
 from contactpoint.context_processors import absolute_url
 from contactpoint.management.commands import serve
-from tests.factories import InterventionAreaFactory, NeedFactory, valid_vat_number
+from tests.factories import InterventionAreaFactory, NeedFactory
+from tests.fixtures.browser import offer_laptops
 from tests.fixtures.celery_worker import database_url_for_current_connection
 
 STARTUP_TIMEOUT = 90
@@ -142,19 +143,7 @@ def test_the_tracking_link_of_a_real_email_opens_on_the_port_the_portal_runs_on(
         quantity_open=30,
     )
 
-    page.goto(f"{portal['url']}/offers/new/?need={need.pk}")
-    page.fill("#id_legal_name", "Tecnologie Solidali S.r.l.")
-    page.select_option("#id_kind", "company")
-    page.fill("#id_vat_number", valid_vat_number(7474))
-    page.fill("#id_first_name", "Giovanna")
-    page.fill("#id_last_name", "Brambilla")
-    page.fill("#id_email", "giovanna@tecnologie-solidali.it")
-    page.fill("#id_title", "20 computer portatili ricondizionati")
-    page.fill("#id_description", "Portatili con garanzia di un anno, consegna a scuola.")
-    page.fill("#id_quantity", "20")
-    page.click("label[for=id_consent_contact]")
-    page.click("#offer-submit")
-    page.wait_for_url(f"{portal['url']}/offers/thanks/")
+    offer_laptops(page, portal["url"], need_pk=need.pk, vat_seed=7474)
 
     def confirmation():
         for message in sent_messages(portal["mail"]):

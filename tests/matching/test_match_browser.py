@@ -4,37 +4,24 @@ queue with the reason, and the manager, signed in with a second factor, marks it
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-)
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from django.utils import translation
 
 from matching import routing, services
 from matching.models import Match, Stage
 from stakeholders.models import Offer
-from tests.factories import PASSWORD, InterventionAreaFactory, NeedFactory, valid_vat_number
+from tests.factories import InterventionAreaFactory, NeedFactory
+from tests.fixtures.browser import enter_credentials, offer_laptops
 from tests.matching.workflow_support import make_manager
-
-TOTP_PERIOD = 30
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "it-IT"}
-
-
-def totp_code(secret: str) -> str:
-    if TOTP_PERIOD - time.time() % TOTP_PERIOD < 3:
-        time.sleep(3)  # the code would expire before it is checked
-    return format_hotp_value(hotp_value(secret, int(time.time()) // TOTP_PERIOD))
 
 
 def italian(text) -> str:
@@ -65,20 +52,8 @@ def test_public_offer_reaches_the_right_managers_queue_and_is_marked_contacted(l
     TOTP.activate(laura, secret)
 
     # A company offers laptops on the public form, for that need.
-    page.goto(f"{live_server.url}/offers/new/?need={need.pk}")
+    offer_laptops(page, live_server.url, need_pk=need.pk, vat_seed=7373)
     assert page.locator("html").get_attribute("lang") == "it"
-    page.fill("#id_legal_name", "Tecnologie Solidali S.r.l.")
-    page.select_option("#id_kind", "company")
-    page.fill("#id_vat_number", valid_vat_number(7373))
-    page.fill("#id_first_name", "Giovanna")
-    page.fill("#id_last_name", "Brambilla")
-    page.fill("#id_email", "giovanna@tecnologie-solidali.it")
-    page.fill("#id_title", "20 computer portatili ricondizionati")
-    page.fill("#id_description", "Portatili con garanzia di un anno, consegna a scuola.")
-    page.fill("#id_quantity", "20")
-    page.click("label[for=id_consent_contact]")
-    page.click("#offer-submit")
-    page.wait_for_url(f"{live_server.url}/offers/thanks/")
     offer = Offer.objects.get()
 
     # What the matching job does once the offer is committed.
@@ -89,12 +64,7 @@ def test_public_offer_reaches_the_right_managers_queue_and_is_marked_contacted(l
 
     # The manager signs in to the admin: password, then the code of her authenticator app.
     page.goto(f"{live_server.url}/admin/")
-    page.fill("input[name=login]", laura.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form:has(input[name=login]) button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/.*"))
-    page.fill("input[name=code]", totp_code(secret))
-    page.locator("form:has(input[name=code]) button[type=submit]:not([form])").click()
+    enter_credentials(page, laura, secret)
     page.wait_for_url(re.compile(r".*/admin/$"))
 
     # Her queue (the default view) has the match, with the reason it came to her.

@@ -4,15 +4,12 @@ first action on the page it lands on. In Italian, and once in English."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import (
     TOTP,
-    format_hotp_value,
     generate_totp_secret,
-    hotp_value,
 )
 from django.core.cache import cache
 from playwright.sync_api import expect
@@ -20,20 +17,18 @@ from playwright.sync_api import expect
 from contactpoint import roles
 from matching.models import Stage
 from tests.factories import (
-    PASSWORD,
     ContactPersonFactory,
     DepartmentFactory,
     OfferFactory,
     OrganisationFactory,
     UserFactory,
 )
+from tests.fixtures.browser import enter_credentials
 from tests.matching.workflow_support import (
     make_manager,
     make_match,
     make_stakeholder,
 )
-
-TOTP_PERIOD = 30
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,12 +38,6 @@ def _fresh_cache():
     cache.clear()  # login rate limits and used TOTP codes
     yield
     cache.clear()
-
-
-def totp_code(secret: str) -> str:
-    if TOTP_PERIOD - time.time() % TOTP_PERIOD < 3:
-        time.sleep(3)  # the code would expire before it is checked
-    return format_hotp_value(hotp_value(secret, int(time.time()) // TOTP_PERIOD))
 
 
 def ready(user) -> str | None:
@@ -67,13 +56,7 @@ def sign_in(page, base_url: str, user, secret: str | None, *, wording: str = "Ac
     """From the home page's header link, as a person would."""
     page.goto(base_url + "/")
     page.locator(".it-header-slim-wrapper a", has_text=wording).click()
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form:has(input[name=login]) button[type=submit]").click()
-    if secret is not None:
-        page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/.*"))
-        page.fill("input[name=code]", totp_code(secret))
-        page.locator("form:has(input[name=code]) button[type=submit]:not([form])").click()
+    enter_credentials(page, user, secret)
 
 
 def header_places(page) -> list[str]:

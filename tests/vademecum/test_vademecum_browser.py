@@ -10,8 +10,8 @@ import pytest
 
 from contactpoint import roles
 from matching.models import Stage
-from tests.factories import PASSWORD, MatchFactory, OfferFactory, UserFactory
-from tests.matching.test_match_browser import totp_code
+from tests.factories import MatchFactory, OfferFactory, UserFactory
+from tests.fixtures.browser import sign_in
 from vademecum import loading
 from vademecum.models import Agreement, TemplateVersion, VersionStatus
 
@@ -19,18 +19,6 @@ from vademecum.models import Agreement, TemplateVersion, VersionStatus
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "it-IT"}
-
-
-def sign_in(page, live_server, user, secret, next_url: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form:has(input[name=login]) button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/.*"))
-    page.fill("input[name=code]", totp_code(secret))
-    page.locator("form:has(input[name=code]) button[type=submit]:not([form])").click()
-    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
 
 
 @pytest.mark.browser
@@ -53,7 +41,7 @@ def test_legal_publishes_a_version_and_the_manager_generates_an_agreement_from_i
     match = MatchFactory(offer=offer, stage=Stage.NEGOTIATING, manager=manager, quantity=20)
 
     # The legal office starts version 2 of the donation template, edits and approves it.
-    sign_in(page, live_server, legal, legal_secret, "/vademecum/workspace/")
+    sign_in(page, live_server.url, legal, legal_secret, "/vademecum/workspace/")
     page.locator("li[data-version=donazione-beni-1] button[data-action=new-draft]").click()
     page.wait_for_url(re.compile(r".*/vademecum/workspace/versions/\d+/$"))
     page.fill("#id_changelog", "Consegna entro trenta giorni.")
@@ -71,7 +59,9 @@ def test_legal_publishes_a_version_and_the_manager_generates_an_agreement_from_i
     assert "trenta giorni" in page.locator("#clause-oggetto").inner_text()
 
     # The account manager opens the match in the admin and generates the agreement.
-    sign_in(page, live_server, manager, manager_secret, f"/admin/matching/match/{match.pk}/change/")
+    sign_in(
+        page, live_server.url, manager, manager_secret, f"/admin/matching/match/{match.pk}/change/"
+    )
     page.click("a[data-action=agreement]")
     page.wait_for_url(re.compile(r".*/vademecum/agreements/new/\d+/$"))
     selected = page.locator("#id_version option:checked").inner_text()
