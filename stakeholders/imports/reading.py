@@ -182,7 +182,17 @@ def _read_csv(content: bytes) -> list[list[Any]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")  # Excel's default on Italian Windows
+        try:
+            text = content.decode("cp1252")  # Excel's default on Italian Windows
+        except UnicodeDecodeError as exc:
+            # Never stored as replacement characters: the user saves the file again.
+            raise ImportFileError(
+                _(
+                    "The file's text encoding could not be read (byte %(position)d). Save it "
+                    "again as CSV UTF-8."
+                )
+                % {"position": exc.start + 1}
+            ) from exc
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     try:
