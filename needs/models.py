@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.clean_text import NameField
 from contactpoint.search import SEARCH_CONFIG
 
 
@@ -172,7 +173,7 @@ class Need(models.Model):
 
     PUBLIC_STATUSES = (Status.PUBLISHED, Status.PARTIALLY_COVERED)
 
-    title = models.CharField(_("title"), max_length=200)
+    title = NameField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000)
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="needs"

@@ -17,9 +17,12 @@ from typing import Any
 
 import tablib
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from contactpoint.clean_text import clean_name
 
 from .. import duplicates
 
@@ -248,6 +251,16 @@ def _text(row: RowPreview, column: str, *, max_length: int, required: bool = Fal
             % {"max": max_length, "len": len(value)},
         )
     return value
+
+
+def _name(row: RowPreview, column: str, *, max_length: int, required: bool = False) -> str:
+    """A name cell: like ``_text``, normalised, and an error if its characters mislead."""
+    value = _text(row, column, max_length=max_length, required=required)
+    try:
+        return clean_name(value)
+    except ValidationError as exc:
+        row.error(column, exc.messages[0])
+        return value
 
 
 def _map_headers(headers: list[Any], known: tuple[str, ...], aliases: dict[str, str]):

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
 
+from contactpoint import roles
+from contactpoint.clean_text import clean_name, misleading_characters, normalise_name
 from needs.models import Need
-from stakeholders.models import Offer
+from stakeholders.models import ContactPerson, Offer, Organisation
+from tests.factories import OrganisationFactory, UserFactory, with_totp
+from tests.stakeholders.offer_support import api_payload, form_data
 
 pytestmark = pytest.mark.django_db
+
+OVERRIDE = "Rossi \u202eapS"  # shows as "Rossi Spa", reads the other way round
+ZERO_WIDTH = "Ros\u200bsi\ufeff S\u200d.p.A."
 
 
 @pytest.fixture(autouse=True)
@@ -95,3 +106,131 @@ def test_a_csv_import_in_no_known_encoding_is_a_clear_error_not_replacement_char
     content = b"tipo;ragione_sociale\nassociazione;Caff\x81 Rossi\n"  # 0x81: not cp1252
     with pytest.raises(imports.ImportFileError, match="UTF-8"):
         imports.preview_file(kind="organisations", content=content, filename="a.csv")
+
+
+# --- Names ----------------------------------------------------------------------------------
+
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c"
+REFUSED = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x07\n\t\u2028\u00ad\ue000"
+
+
+@given(st.text())
+def test_a_normalised_name_is_stable_nfc_and_has_no_invisible_characters(text):
+    name = normalise_name(text)
+    assert normalise_name(name) == name
+    assert unicodedata.is_normalized("NFC", name)
+    assert not set(name) & set(INVISIBLE)
+
+
+@given(st.text(), st.sampled_from(REFUSED), st.text())
+def test_any_name_with_a_bidi_control_or_control_character_is_refused(before, bad, after):
+    assert misleading_characters(f"{before}a{bad}b{after}")
+
+
+@given(st.text(alphabet=st.characters(categories=["L", "M", "N", "P", "Zs"])))
+def test_names_in_any_script_pass(text):
+    assert clean_name(text) == normalise_name(text)
+
+
+def test_decomposed_accents_are_composed():
+    assert clean_name("Societa\u0300 Cooperativa") == "Società Cooperativa"
+
+
+def test_the_public_form_refuses_a_bidi_override_with_a_field_error_in_italian(client, settings):
+    settings.LANGUAGE_CODE = "it"
+    response = client.post("/offers/new/", form_data(legal_name=OVERRIDE, last_name=OVERRIDE))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"legal_name", "last_name"}
+    assert "caratteri invisibili o di controllo" in errors["legal_name"][0]
+    assert not Offer.objects.exists() and not Organisation.objects.exists()
+
+
+def test_the_public_form_strips_zero_width_characters(client):
+    response = client.post("/offers/new/", form_data(legal_name=ZERO_WIDTH, title="PC\u200b 30"))
+    assert response.status_code == 302, response.context["form"].errors
+    offer = Offer.objects.get()
+    assert offer.organisation.legal_name == "Rossi S.p.A."
+    assert offer.title == "PC 30"
+
+
+@pytest.mark.parametrize("field", ["legal_name", "first_name", "last_name", "title"])
+def test_the_offer_api_refuses_a_bidi_control_in_a_name(field):
+    body = api_payload(**{field: "Bianchi \u2067x\u2069"})
+    response = APIClient().post("/api/v1/offers/", body, format="json")
+    assert response.status_code == 400
+    assert field in json.dumps(response.json())
+    assert not Offer.objects.exists()
+
+
+def test_the_offer_api_strips_zero_width_characters():
+    body = api_payload(legal_name=ZERO_WIDTH, first_name="Lu\u200dca")
+    response = APIClient().post("/api/v1/offers/", body, format="json")
+    assert response.status_code == 201, response.json()
+    offer = Offer.objects.get()
+    assert offer.organisation.legal_name == "Rossi S.p.A."
+    assert offer.contact.first_name == "Luca"
+
+
+@pytest.fixture
+def team_lead(client):
+    user = with_totp(UserFactory(role=roles.TEAM_LEAD, is_staff=True, is_superuser=True))
+    client.force_login(user)
+    return user
+
+
+def test_the_admin_refuses_a_bidi_override_in_a_contact_name(client, team_lead):
+    organisation = OrganisationFactory()
+    response = client.post(
+        "/admin/stakeholders/contactperson/add/",
+        {
+            "organisation": organisation.pk,
+            "first_name": "Anna",
+            "last_name": OVERRIDE,
+            "email": "anna@example.org",
+            "language": "it",
+        },
+    )
+    assert response.status_code == 200
+    assert "last_name" in response.context["adminform"].form.errors
+    assert not ContactPerson.objects.exists()
+
+
+def test_the_admin_refuses_a_bidi_override_in_a_user_name(client, team_lead):
+    user = UserFactory(first_name="Anna")
+    response = client.post(
+        f"/admin/auth/user/{user.pk}/change/",
+        {
+            "username": user.username,
+            "email": user.email,
+            "first_name": OVERRIDE,
+            "last_name": "Verdi",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "first_name" in response.context["adminform"].form.errors
+    user.refresh_from_db()
+    assert user.first_name == "Anna"
+
+
+def test_a_name_saved_without_validation_is_still_stored_clean():
+    organisation = OrganisationFactory(legal_name="Ros\u200bsi \u202eSpA\u202c")
+    user = UserFactory(last_name="Ver\u2066di\ufeff")
+    organisation.refresh_from_db()
+    user.refresh_from_db()
+    assert organisation.legal_name == "Rossi SpA"
+    assert user.last_name == "Verdi"
+
+
+def test_an_import_row_with_a_bidi_override_is_a_row_error_and_zero_width_is_stripped():
+    from stakeholders import imports
+
+    content = f"tipo;ragione_sociale\nassociazione;{OVERRIDE}\nassociazione;{ZERO_WIDTH}\n"
+    preview = imports.preview_file(kind="organisations", content=content.encode(), filename="a.csv")
+    first, second = preview.rows
+    assert [e.column for e in first.errors] == ["legal_name"]
+    assert not second.errors
+    assert second.cleaned["legal_name"] == "Rossi S.p.A."
