@@ -8,6 +8,7 @@ or with DEBUG on.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -274,6 +275,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Every date a person enters lies between this day and this many years from today.
+INPUT_EARLIEST_DATE = datetime.date.fromisoformat(env("INPUT_EARLIEST_DATE", "2000-01-01"))
+INPUT_YEARS_AHEAD = envint("INPUT_YEARS_AHEAD", 10)
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

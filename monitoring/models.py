@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.date_bounds import BoundedDateField
 from matching.models import Match
 from needs.models import Department
 
@@ -329,7 +330,7 @@ class TrainingSession(models.Model):
     """A capacity-building session for city staff."""
 
     title = models.CharField(_("title"), max_length=200)
-    date = models.DateField(_("date"), db_index=True)
+    date = BoundedDateField(_("date"), db_index=True)
     hours = models.DecimalField(
         _("hours"), max_digits=5, decimal_places=1, default=1, validators=[MinValueValidator(0)]
     )
@@ -419,8 +420,8 @@ class SurveyCampaign(models.Model):
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     title = models.CharField(_("title"), max_length=200)
-    opens_on = models.DateField(_("opens on"))
-    closes_on = models.DateField(_("closes on"))
+    opens_on = BoundedDateField(_("opens on"))
+    closes_on = BoundedDateField(_("closes on"))
     reminder_every_days = models.PositiveSmallIntegerField(
         _("reminder every (days)"), default=7, validators=[MinValueValidator(1)]
     )

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.clean_text import NameField
+from contactpoint.date_bounds import BoundedDateField
 from contactpoint.search import SEARCH_CONFIG
 
 
@@ -212,7 +213,7 @@ class Need(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    wanted_by = models.DateField(_("wanted by"), null=True, blank=True)
+    wanted_by = BoundedDateField(_("wanted by"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

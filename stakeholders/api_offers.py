@@ -39,6 +39,7 @@ from rest_framework.response import Response
 from contactpoint.api_errors import as_api_error
 from contactpoint.clean_text import NameSerializerField
 from contactpoint.context_processors import absolute_url
+from contactpoint.date_bounds import BoundedDateSerializerField
 from needs.models import InterventionArea, Municipio, Neighbourhood, ResourceKind
 
 from . import offers, registry
@@ -132,8 +133,8 @@ class OfferCreateSerializer(serializers.Serializer):
         max_length=offers.MAX_PLACES,
         help_text=_("NIL ids; empty means anywhere in the city."),
     )
-    available_from = serializers.DateField(required=False, allow_null=True, default=None)
-    available_until = serializers.DateField(required=False, allow_null=True, default=None)
+    available_from = BoundedDateSerializerField(required=False, allow_null=True, default=None)
+    available_until = BoundedDateSerializerField(required=False, allow_null=True, default=None)
     allow_logo_use = serializers.BooleanField(required=False, default=False)
     allow_press = serializers.BooleanField(required=False, default=False)
     allow_social = serializers.BooleanField(required=False, default=False)

@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.clean_text import NameFormField
+from contactpoint.date_bounds import BoundedDateFormField
 from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 from needs.widgets import NeighbourhoodCheckboxes
 
@@ -148,8 +149,10 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
             "their neighbourhoods; at most 20 places in all."
         ),
     )
-    available_from = forms.DateField(label=_("Available from"), required=False, widget=DateInput())
-    available_until = forms.DateField(
+    available_from = BoundedDateFormField(
+        label=_("Available from"), required=False, widget=DateInput()
+    )
+    available_until = BoundedDateFormField(
         label=_("Available until"), required=False, widget=DateInput()
     )
     allow_logo_use = forms.BooleanField(label=_("The city may show our logo"), required=False)

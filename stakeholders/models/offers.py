@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.clean_text import NameField
+from contactpoint.date_bounds import BoundedDateField
 from contactpoint.search import SEARCH_CONFIG
 from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 
@@ -94,8 +95,8 @@ class Offer(models.Model):
     municipi = models.ManyToManyField(
         Municipio, verbose_name=_("municipi"), blank=True, related_name="offers"
     )
-    available_from = models.DateField(_("available from"), null=True, blank=True)
-    available_until = models.DateField(_("available until"), null=True, blank=True)
+    available_from = BoundedDateField(_("available from"), null=True, blank=True)
+    available_until = BoundedDateField(_("available until"), null=True, blank=True)
     allow_logo_use = models.BooleanField(_("the city may show our logo"), default=False)
     allow_press = models.BooleanField(_("the city may mention us to the press"), default=False)
     allow_social = models.BooleanField(_("the city may mention us on social media"), default=False)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.clean_text import NameField
+from contactpoint.date_bounds import BoundedDateField
 from needs.models import InterventionArea, Municipio, Neighbourhood
 
 from ..names import NameKey
@@ -307,7 +308,7 @@ class Interaction(models.Model):
         related_name="interactions",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    date = models.DateField(_("date"), default=timezone.localdate)
+    date = BoundedDateField(_("date"), default=timezone.localdate)
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff member"),

@@ -234,3 +234,81 @@ def test_an_import_row_with_a_bidi_override_is_a_row_error_and_zero_width_is_str
     assert [e.column for e in first.errors] == ["legal_name"]
     assert not second.errors
     assert second.cleaned["legal_name"] == "Rossi S.p.A."
+
+
+# --- Dates ----------------------------------------------------------------------------------
+
+
+@given(st.dates())
+def test_a_date_is_refused_exactly_when_it_is_out_of_bounds(day):
+    from django.core.exceptions import ValidationError
+
+    from contactpoint.date_bounds import bounds, validate_input_date
+
+    earliest, latest = bounds()
+    try:
+        validate_input_date(day)
+    except ValidationError:
+        refused = True
+    else:
+        refused = False
+    assert refused == (day < earliest or day > latest)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31"])
+def test_the_public_form_refuses_a_date_out_of_bounds_with_a_field_error(client, day):
+    response = client.post("/offers/new/", form_data(available_until=day))
+    assert response.status_code == 200
+    assert "available_until" in response.context["form"].errors
+    assert not Offer.objects.exists()
+
+
+def test_the_date_error_is_in_italian(client, settings):
+    settings.LANGUAGE_CODE = "it"
+    response = client.post("/offers/new/", form_data(available_from="9999-12-31"))
+    message = response.context["form"].errors["available_from"][0]
+    assert "Inserisci una data non successiva al" in message and "10 anni" in message
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_the_offer_api_refuses_a_date_out_of_bounds(day):
+    body = api_payload(available_from=day)
+    response = APIClient().post("/api/v1/offers/", body, format="json")
+    assert response.status_code == 400
+    assert "available_from" in json.dumps(response.json())
+    assert not Offer.objects.exists()
+
+
+def test_a_date_ten_years_ahead_is_accepted_and_one_day_more_is_not(client):
+    from contactpoint.date_bounds import bounds
+
+    latest = bounds()[1]
+    too_late = latest.fromordinal(latest.toordinal() + 1)
+    response = client.post("/offers/new/", form_data(available_until=too_late.isoformat()))
+    assert "available_until" in response.context["form"].errors
+    response = client.post("/offers/new/", form_data(available_until=latest.isoformat()))
+    assert response.status_code == 302
+
+
+def test_the_admin_refuses_a_holiday_in_year_9999(client, team_lead):
+    from matching.models import Holiday
+
+    response = client.post(
+        "/admin/matching/holiday/add/", {"date": "9999-12-31", "name": "Capodanno"}
+    )
+    assert response.status_code == 200
+    assert "date" in response.context["adminform"].form.errors
+    assert not Holiday.objects.exists()
+
+
+def test_the_need_model_and_the_agreement_sign_form_refuse_year_1():
+    from django.core.exceptions import ValidationError
+
+    from vademecum.forms import SignForm
+
+    need = Need(wanted_by="0001-01-01")
+    with pytest.raises(ValidationError) as caught:
+        need.clean_fields(exclude=[f.name for f in Need._meta.fields if f.name != "wanted_by"])
+    assert "wanted_by" in caught.value.message_dict
+    form = SignForm(data={"signed_on": "0001-01-01", "protocol_number": "PG 1/2026"})
+    assert "signed_on" in form.errors
