@@ -4,7 +4,8 @@ A deadline in year 9999 or an agreement signed in year 1 is a typo, and one that
 later arithmetic (``date.max + timedelta`` overflows) or sorts first in every list. Every
 user-entered date must fall between ``INPUT_EARLIEST_DATE`` and ``INPUT_YEARS_AHEAD``
 years from today; the model field carries the check (admin and model forms), the form and
-serializer fields carry it for plain forms and the API.
+serializer fields carry it for plain forms and the API. Editable date-times of every model
+get the same validator (``guard_date_times``).
 """
 
 from __future__ import annotations
@@ -92,3 +93,22 @@ class BoundedDateField(models.DateField):
     def deconstruct(self) -> Any:
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.DateField", args, kwargs
+
+
+def guard_date_times() -> None:
+    """Give every editable date-time field of every model the same bounds.
+
+    Date-times are rarely typed (the admin shows a few, some from other packages), but one
+    in year 1 is stored as 1 BC once in UTC and then cannot be read back. The validator
+    joins each field's live validator list, not its definition, so no migration follows.
+    """
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if (
+                isinstance(field, models.DateTimeField)
+                and field.editable
+                and validate_input_date not in field.validators
+            ):
+                field.validators.append(validate_input_date)

@@ -312,3 +312,22 @@ def test_the_need_model_and_the_agreement_sign_form_refuse_year_1():
     assert "wanted_by" in caught.value.message_dict
     form = SignForm(data={"signed_on": "0001-01-01", "protocol_number": "PG 1/2026"})
     assert "signed_on" in form.errors
+
+
+def test_the_admin_refuses_a_date_time_in_year_1_instead_of_storing_1_bc(client, team_lead):
+    user = UserFactory(first_name="Anna")
+    response = client.post(
+        f"/admin/auth/user/{user.pk}/change/",
+        {
+            "username": user.username,
+            "email": user.email,
+            "first_name": "Anna",
+            "last_name": "Verdi",
+            "date_joined_0": "0001-01-01",
+            "date_joined_1": "00:00:00",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "date_joined" in response.context["adminform"].form.errors
+    assert client.get(f"/admin/auth/user/{user.pk}/change/").status_code == 200
