@@ -26,7 +26,7 @@ from contactpoint.clean_text import clean_name
 
 from .. import duplicates
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_BYTES = settings.IMPORT_MAX_BYTES
 MAX_IMPORT_ROWS = 20_000
 # How often (in rows) a running import reports its progress.
 PROGRESS_EVERY = 50
