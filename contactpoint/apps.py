@@ -20,9 +20,11 @@ class ContactPointConfig(AppConfig):
     demo_loaders = [(0, "contactpoint.demo.load_users")]
 
     def ready(self) -> None:
-        from . import input_guard, roles
+        from . import clean_text, date_bounds, input_guard, roles
 
         input_guard.guard_admin_autocomplete()
+        clean_text.guard_user_names()
+        date_bounds.guard_date_times()
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="contactpoint.roles")
         if settings.ENVIRONMENT == "test":
             request_started.connect(_fresh_content_types, dispatch_uid="contactpoint.test_ct")

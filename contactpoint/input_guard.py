@@ -4,6 +4,9 @@ PostgreSQL cannot store a NUL character in text, and a lone UTF-16 surrogate (po
 JSON, ``"\\ud800"``) cannot be encoded for it at all: either one reaching a query is a
 500. They are never legitimate in a path, a query string, a form or a JSON body, so one
 answer for all of them beats a check in every view: 400, with nothing read or written.
+
+Bytes that are not UTF-8 get the same answer: Django decodes query strings and forms with
+``errors="replace"``, so without this check they would be stored as U+FFFD.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
@@ -104,19 +109,63 @@ def has_unstorable_input(request: HttpRequest) -> bool:
     return False
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _urlencoded_is_utf8(data: bytes) -> bool:
+    # Separators are ASCII, so the decoded pairs are valid UTF-8 exactly when the whole is.
+    return _is_utf8(unquote_to_bytes(data.replace(b"+", b" ")))
+
+
+# Bodies read whole anyway (Django caps them at DATA_UPLOAD_MAX_MEMORY_SIZE): checked as
+# bytes. Multipart bodies stream to disk and are never read twice: Django has already
+# replaced their bad bytes, so a U+FFFD in a field or a file name is the sign.
+_TEXT_BODIES = ("application/x-www-form-urlencoded", "text/")
+
+
+def has_invalid_utf8(request: HttpRequest) -> bool:
+    """Whether the query string, a text or JSON body or a multipart field is not UTF-8."""
+    environ = getattr(request, "environ", None)
+    if environ is not None and not _urlencoded_is_utf8(
+        get_bytes_from_wsgi(environ, "QUERY_STRING", "")
+    ):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    content_type = request.content_type or ""
+    if content_type == "multipart/form-data":
+        names = (f.name or "" for _key, files in request.FILES.lists() for f in files)
+        values = (value for _key, values in request.POST.lists() for value in values)
+        return any("\ufffd" in text for text in (*request.POST.keys(), *values, *names))
+    if content_type == "application/x-www-form-urlencoded":
+        return not _urlencoded_is_utf8(request.body)
+    if content_type.startswith(_TEXT_BODIES) or content_type.endswith("json"):
+        return not _is_utf8(request.body)
+    return False
+
+
 class RejectUnstorableInputMiddleware:
-    """400 for a NUL byte or a lone surrogate anywhere, or a malformed id in the admin."""
+    """400 for a NUL byte, a lone surrogate or bytes that are not UTF-8 anywhere, or a
+    malformed id in the admin."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        message = ""
         try:
-            refused = has_unstorable_input(request) or has_malformed_admin_id(request)
+            if has_invalid_utf8(request):
+                message = _("The request is not valid UTF-8 text: save or send it as UTF-8.")
+            elif has_unstorable_input(request) or has_malformed_admin_id(request):
+                message = _("The request contains characters that cannot be stored.")
         except (MultiPartParserError, RequestDataTooBig, SuspiciousOperation):
-            refused = False  # Django answers these itself, with the right status
-        if refused:
-            message = _("The request contains characters that cannot be stored.")
+            pass  # Django answers these itself, with the right status
+        if message:
             if request.path_info.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=400)
             return bad_request(request, SuspiciousOperation(message))

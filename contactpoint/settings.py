@@ -8,6 +8,7 @@ or with DEBUG on.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -274,6 +275,13 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# An uploaded file (evidence of an impact record) may be at most this large.
+UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# A spreadsheet to import (organisations, contacts) may be at most this large.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Every date a person enters lies between this day and this many years from today.
+INPUT_EARLIEST_DATE = datetime.date.fromisoformat(env("INPUT_EARLIEST_DATE", "2000-01-01"))
+INPUT_YEARS_AHEAD = envint("INPUT_YEARS_AHEAD", 10)
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint import roles
+from contactpoint.date_bounds import BoundedDateField
 from needs.models import Department, InterventionArea, Need
 from stakeholders.models import Offer, Organisation, OrganisationMembership
 
@@ -236,8 +237,8 @@ class Absence(models.Model):
     profile = models.ForeignKey(
         AccountManagerProfile, on_delete=models.CASCADE, related_name="absences"
     )
-    start = models.DateField(_("from"))
-    end = models.DateField(_("until"))
+    start = BoundedDateField(_("from"))
+    end = BoundedDateField(_("until"))
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
 
     class Meta:
@@ -258,7 +259,7 @@ class Holiday(models.Model):
     loads its own.
     """
 
-    date = models.DateField(_("date"), unique=True)
+    date = BoundedDateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=120)
 
     class Meta:

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+
+from contactpoint import uploads
 
 from . import services
 from .models import (
@@ -83,8 +92,17 @@ class ImpactOutcomeInline(_EditableWithRecord, admin.TabularInline):
 class EvidenceInline(_EditableWithRecord, admin.TabularInline):
     model = Evidence
     extra = 0
-    fields = ["title", "file", "url", "sha256"]
-    readonly_fields = ["sha256"]
+    fields = ["title", "file", "download", "url", "sha256"]
+    readonly_fields = ["download", "sha256"]
+    # Uploads are not under a public URL: the stored file is reached through "download".
+    formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
+
+    @admin.display(description=_("stored file"))
+    def download(self, obj: Evidence) -> str:
+        if not obj.pk or not obj.file:
+            return "-"
+        url = reverse("admin:monitoring_evidence_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
 
 
 @admin.register(Collaboration)
@@ -130,6 +148,28 @@ class CollaborationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Collaboration]:
         return super().get_queryset(request).select_related("match__offer", "match__need")
+
+    def get_urls(self) -> list:
+        download = self.admin_site.admin_view(self.evidence_download)
+        return [
+            path(
+                "evidence/<int:pk>/download/",
+                download,
+                name="monitoring_evidence_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def evidence_download(self, request: HttpRequest, pk: int) -> FileResponse:
+        """An evidence file as a download (see contactpoint.uploads), for who reads the record."""
+        evidence = get_object_or_404(
+            Evidence.objects.select_related("collaboration").exclude(file=""), pk=pk
+        )
+        if not self.has_view_permission(request, evidence.collaboration):
+            raise PermissionDenied
+        name = slugify(evidence.title) or "evidence"
+        filename = f"{name}-{evidence.pk}.{uploads.extension(evidence.file.name) or 'bin'}"
+        return uploads.download_response(evidence.file, filename=filename)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))

@@ -70,7 +70,7 @@ def dashboard_csv(board: Dashboard) -> str:
 
 
 def dashboard_pdf(board: Dashboard, context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML
+    from contactpoint.pdf import html_to_pdf  # weasyprint loads slowly: on use
 
     html = render_to_string("monitoring/dashboard_pdf.html", {"board": board, **context})
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint import uploads
+from contactpoint.date_bounds import BoundedDateField
 from matching.models import Match
 from needs.models import Department
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "csv", "xlsx", "docx", "odt")
 
 
@@ -283,9 +284,10 @@ class ImpactOutcome(models.Model):
 
 
 def validate_evidence_size(file) -> None:
-    if file.size > EVIDENCE_MAX_BYTES:
+    if file.size > settings.UPLOAD_MAX_BYTES:
         raise ValidationError(
-            _("The file is larger than %(mb)s MB.") % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)}
+            _("The file is larger than %(mb)s MB.")
+            % {"mb": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}"}
         )
 
 
@@ -323,13 +325,18 @@ class Evidence(models.Model):
     def clean(self) -> None:
         if not self.file and not self.url:
             raise ValidationError(_("Attach a file or give a link."))
+        if self.file and not getattr(self.file, "_committed", True):  # a new upload
+            try:
+                uploads.check_upload(self.file, allowed=EVIDENCE_EXTENSIONS)
+            except ValidationError as exc:
+                raise ValidationError({"file": exc.messages}) from exc
 
 
 class TrainingSession(models.Model):
     """A capacity-building session for city staff."""
 
     title = models.CharField(_("title"), max_length=200)
-    date = models.DateField(_("date"), db_index=True)
+    date = BoundedDateField(_("date"), db_index=True)
     hours = models.DecimalField(
         _("hours"), max_digits=5, decimal_places=1, default=1, validators=[MinValueValidator(0)]
     )
@@ -419,8 +426,8 @@ class SurveyCampaign(models.Model):
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     title = models.CharField(_("title"), max_length=200)
-    opens_on = models.DateField(_("opens on"))
-    closes_on = models.DateField(_("closes on"))
+    opens_on = BoundedDateField(_("opens on"))
+    closes_on = BoundedDateField(_("closes on"))
     reminder_every_days = models.PositiveSmallIntegerField(
         _("reminder every (days)"), default=7, validators=[MinValueValidator(1)]
     )

@@ -228,13 +228,13 @@ def statement_csv(statement: Statement) -> str:
 
 
 def statement_pdf(statement: Statement) -> bytes:
-    from weasyprint import HTML
+    from contactpoint.pdf import html_to_pdf  # weasyprint loads slowly: on use
 
     html = render_to_string(
         "monitoring/company_statement_pdf.html",
         {"statement": statement, "data": statement.data},
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 def sign_off(*, organisation: Organisation, year: int, actor: Any) -> CompanyStatement:

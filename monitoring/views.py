@@ -355,9 +355,9 @@ def annual_report_pdf(request: HttpRequest) -> HttpResponse:
         "priorities": sorted(board.by_area, key=lambda row: -row["open"])[:5],
         "next_year": year + 1,
     }
-    from weasyprint import HTML
+    from contactpoint.pdf import html_to_pdf  # weasyprint loads slowly: on use
 
-    pdf = HTML(string=render_to_string("monitoring/annual_report_pdf.html", context)).write_pdf()
+    pdf = html_to_pdf(render_to_string("monitoring/annual_report_pdf.html", context))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="annual-report-{year}.pdf"'
     return response

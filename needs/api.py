@@ -29,6 +29,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactpoint.api_errors import as_api_error
+from contactpoint.clean_text import NameSerializerField
+from contactpoint.date_bounds import BoundedDateSerializerField
 
 from . import services
 from .filters import SEARCH_MAX_LENGTH, NeedFilter
@@ -115,7 +117,7 @@ class NeedInputSerializer(serializers.Serializer):
         queryset=InterventionArea.objects.all(),
         help_text=_("Intervention area slug."),
     )
-    title = serializers.CharField(max_length=200)
+    title = NameSerializerField(max_length=200)
     description = serializers.CharField(max_length=5000)
     resource_kind = serializers.ChoiceField(choices=ResourceKind.choices)
     quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
@@ -134,7 +136,7 @@ class NeedInputSerializer(serializers.Serializer):
     school = serializers.CharField(max_length=200, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Need.Priority.choices, required=False)
-    wanted_by = serializers.DateField(required=False, allow_null=True)
+    wanted_by = BoundedDateSerializerField(required=False, allow_null=True)
 
 
 class NeedCreateSerializer(NeedInputSerializer):

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.clean_text import NameField
+from contactpoint.date_bounds import BoundedDateField
 from contactpoint.search import SEARCH_CONFIG
 
 
@@ -172,7 +174,7 @@ class Need(models.Model):
 
     PUBLIC_STATUSES = (Status.PUBLISHED, Status.PARTIALLY_COVERED)
 
-    title = models.CharField(_("title"), max_length=200)
+    title = NameField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000)
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="needs"
@@ -211,7 +213,7 @@ class Need(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    wanted_by = models.DateField(_("wanted by"), null=True, blank=True)
+    wanted_by = BoundedDateField(_("wanted by"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

@@ -37,7 +37,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactpoint.api_errors import as_api_error
+from contactpoint.clean_text import NameSerializerField
 from contactpoint.context_processors import absolute_url
+from contactpoint.date_bounds import BoundedDateSerializerField
 from needs.models import InterventionArea, Municipio, Neighbourhood, ResourceKind
 
 from . import offers, registry
@@ -92,13 +94,13 @@ class OfferCreateSerializer(serializers.Serializer):
         for field in self.fields.values():
             word_errors_like_the_form(field)
 
-    legal_name = serializers.CharField(max_length=200, help_text=_("Organisation's legal name."))
+    legal_name = NameSerializerField(max_length=200, help_text=_("Organisation's legal name."))
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
     tax_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     vat_number = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     website = serializers.URLField(max_length=200, required=False, allow_blank=True, default="")
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = NameSerializerField(max_length=100)
+    last_name = NameSerializerField(max_length=100)
     role = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     email = serializers.EmailField(max_length=254)
     phone = serializers.CharField(
@@ -106,7 +108,7 @@ class OfferCreateSerializer(serializers.Serializer):
     )
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     resource_kind = serializers.ChoiceField(choices=ResourceKind.choices)
-    title = serializers.CharField(max_length=200)
+    title = NameSerializerField(max_length=200)
     description = serializers.CharField(max_length=offers.MAX_DESCRIPTION_LENGTH)
     quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
     unit = serializers.CharField(max_length=40)
@@ -131,8 +133,8 @@ class OfferCreateSerializer(serializers.Serializer):
         max_length=offers.MAX_PLACES,
         help_text=_("NIL ids; empty means anywhere in the city."),
     )
-    available_from = serializers.DateField(required=False, allow_null=True, default=None)
-    available_until = serializers.DateField(required=False, allow_null=True, default=None)
+    available_from = BoundedDateSerializerField(required=False, allow_null=True, default=None)
+    available_until = BoundedDateSerializerField(required=False, allow_null=True, default=None)
     allow_logo_use = serializers.BooleanField(required=False, default=False)
     allow_press = serializers.BooleanField(required=False, default=False)
     allow_social = serializers.BooleanField(required=False, default=False)

@@ -35,6 +35,7 @@ from rest_framework.response import Response
 
 from contactpoint import roles
 from contactpoint.api_errors import as_api_error
+from contactpoint.clean_text import NameSerializerField
 from needs.models import InterventionArea, Municipio, Neighbourhood
 
 from . import organisation_fields, registry
@@ -91,7 +92,7 @@ class OrganisationOutputSerializer(serializers.ModelSerializer):
 
 class OrganisationCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
-    legal_name = serializers.CharField(max_length=200)
+    legal_name = NameSerializerField(max_length=200)
     tax_code = serializers.CharField(
         max_length=20,
         required=False,
@@ -119,7 +120,7 @@ class OrganisationUpdateSerializer(serializers.Serializer):
     """Every field optional (PATCH); PUT sends the whole profile."""
 
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
-    legal_name = serializers.CharField(max_length=200)
+    legal_name = NameSerializerField(max_length=200)
     tax_code = serializers.CharField(max_length=20, allow_blank=True)
     vat_number = serializers.CharField(max_length=16, allow_blank=True)
     website = serializers.URLField(max_length=200, allow_blank=True)

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.clean_text import NameFormField
+from contactpoint.date_bounds import BoundedDateFormField
 from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 from needs.widgets import NeighbourhoodCheckboxes
 
@@ -33,6 +35,10 @@ class DateInput(forms.DateInput):
 
 def _text(max_length: int, *, required: bool = True, **kwargs: Any) -> forms.CharField:
     return forms.CharField(max_length=max_length, required=required, **kwargs)
+
+
+def _name(max_length: int, **kwargs: Any) -> forms.CharField:
+    return NameFormField(max_length=max_length, **kwargs)
 
 
 class BootstrapItaliaMixin:
@@ -62,7 +68,7 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
     CONSENT_FIELDS = ("consent_contact", "consent_survey")
 
     # Who you are
-    legal_name = _text(
+    legal_name = _name(
         200,
         label=_("Organisation's legal name"),
         help_text=_("As in the company register, e.g. Rossi Costruzioni S.r.l."),
@@ -90,8 +96,8 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
         assume_scheme="https",
         help_text=_("Optional, e.g. https://www.example.it"),
     )
-    first_name = _text(100, label=_("First name"))
-    last_name = _text(100, label=_("Last name"))
+    first_name = _name(100, label=_("First name"))
+    last_name = _name(100, label=_("Last name"))
     role = _text(120, required=False, label=_("Your role"), help_text=_("Optional."))
     email = forms.EmailField(
         max_length=254,
@@ -108,7 +114,7 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
         label=_("What kind of help"),
         choices=[("", _("Choose…")), *ResourceKind.choices],
     )
-    title = _text(200, label=_("What you offer, in short"), help_text=_("e.g. 30 laptops"))
+    title = _name(200, label=_("What you offer, in short"), help_text=_("e.g. 30 laptops"))
     description = _text(
         offers.MAX_DESCRIPTION_LENGTH,
         label=_("Description"),
@@ -143,8 +149,10 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
             "their neighbourhoods; at most 20 places in all."
         ),
     )
-    available_from = forms.DateField(label=_("Available from"), required=False, widget=DateInput())
-    available_until = forms.DateField(
+    available_from = BoundedDateFormField(
+        label=_("Available from"), required=False, widget=DateInput()
+    )
+    available_until = BoundedDateFormField(
         label=_("Available until"), required=False, widget=DateInput()
     )
     allow_logo_use = forms.BooleanField(label=_("The city may show our logo"), required=False)

@@ -10,6 +10,8 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.date_bounds import BoundedDateFormField
+
 from . import guide
 from .models import TemplateVersion, pick
 
@@ -108,18 +110,18 @@ class AgreementForm(forms.Form):
     organisation__address = _text(_("Registered office"))
     organisation__representative_name = _text(_("Legal representative"))
     organisation__representative_role = _text(_("Signatory's role"))
-    agreement__date = forms.DateField(
+    agreement__date = BoundedDateFormField(
         label=_("Date of the agreement"),
         initial=timezone.localdate,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     agreement__duration = _text(_("Duration"))
-    agreement__start_date = forms.DateField(
+    agreement__start_date = BoundedDateFormField(
         label=_("Start date"),
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    agreement__end_date = forms.DateField(
+    agreement__end_date = BoundedDateFormField(
         label=_("End date"),
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
@@ -159,7 +161,7 @@ class AgreementForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    signed_on = forms.DateField(
+    signed_on = BoundedDateFormField(
         label=_("Signed on"),
         initial=timezone.localdate,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.date_bounds import BoundedDateField
 from matching.models import Match
 
 
@@ -219,7 +220,7 @@ class Agreement(models.Model):
         related_name="+",
     )
     rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
-    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signed_on = BoundedDateField(_("signed on"), null=True, blank=True)
     protocol_number = models.CharField(_("protocol number"), max_length=60, blank=True, default="")
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,62 +2,31 @@
 
 The HTML comes from ``templates/vademecum/pdf/document.html``; clause texts are filled by
 ``placeholders.fill`` (escaped), never by the template engine. weasyprint may read only the
-project's own static files (fonts), nothing on the network or elsewhere on disk.
+project's own static files (fonts), nothing on the network or elsewhere on disk
+(``contactpoint.pdf``).
 """
 
 from __future__ import annotations
 
-import logging
-import mimetypes
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
+from contactpoint import pdf as rendering
+from contactpoint.pdf import PDF_VARIANT, STATIC_DIR
+
 from . import placeholders
 from .models import Agreement, TemplateVersion, pick
 
-# weasyprint reports every step at INFO, even while importing (it parses its own style
-# sheets then): quiet it before the import.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-logging.getLogger("fontTools").setLevel(logging.WARNING)
-
-import weasyprint  # noqa: E402
-from weasyprint.pdf import VARIANTS  # noqa: E402
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
-
-STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
-# Tagged, accessible PDF where the installed weasyprint supports it.
-PDF_VARIANT = "pdf/ua-1" if "pdf/ua-1" in VARIANTS else None
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """Serves ``file://`` URLs inside the project's ``static/`` folder; refuses the rest."""
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        if parts.scheme != "file":
-            raise ValueError(f"vademecum PDFs load no external resource: {url}")
-        path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(STATIC_DIR) or not path.is_file():
-            raise ValueError(f"vademecum PDFs load only the project's static files: {url}")
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+__all__ = ["PDF_VARIANT", "STATIC_DIR", "agreement_pdf", "blank_pdf", "html_to_pdf"]
 
 
 def html_to_pdf(html: str) -> bytes:
-    """The PDF of ``html`` (relative URLs resolve inside ``static/``)."""
-    document = weasyprint.HTML(
-        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
-    )
-    options: dict[str, Any] = {}
-    if PDF_VARIANT:
-        options["pdf_variant"] = PDF_VARIANT
-    return document.write_pdf(**options)
+    """The tagged PDF of ``html`` (relative URLs resolve inside ``static/``)."""
+    return rendering.html_to_pdf(html, tagged=True)
 
 
 def _clauses(version: TemplateVersion, values: dict[str, Any], language: str) -> list[dict]:

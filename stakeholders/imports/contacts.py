@@ -22,6 +22,7 @@ from .reading import (
     RowPreview,
     _code_cell,
     _map_headers,
+    _name,
     _row_values,
     _text,
 )
@@ -154,11 +155,11 @@ def _clean_contact_row(row: RowPreview) -> None:
         except ValidationError as exc:
             row.error("organisation_tax_code", exc.messages[0])
             cleaned["organisation_tax_code"] = ""
-    cleaned["organisation_name"] = _text(row, "organisation_name", max_length=200)
+    cleaned["organisation_name"] = _name(row, "organisation_name", max_length=200)
     if not code and not cleaned["organisation_name"]:
         row.error("organisation_name", _("Give the organisation's tax code or legal name."))
-    cleaned["first_name"] = _text(row, "first_name", max_length=100, required=True)
-    cleaned["last_name"] = _text(row, "last_name", max_length=100, required=True)
+    cleaned["first_name"] = _name(row, "first_name", max_length=100, required=True)
+    cleaned["last_name"] = _name(row, "last_name", max_length=100, required=True)
     cleaned["role"] = _text(row, "role", max_length=120)
     email = values["email"].strip()
     cleaned["email"] = ""

@@ -26,6 +26,7 @@ from .reading import (
     _choice,
     _code_cell,
     _map_headers,
+    _name,
     _row_values,
     _text,
 )
@@ -95,7 +96,7 @@ def _clean_organisation_row(row: RowPreview, areas: dict[str, InterventionArea])
             _("Unknown kind %(value)s: use one of %(choices)s.")
             % {"value": kind, "choices": ", ".join(Organisation.Kind.values)},
         )
-    cleaned["legal_name"] = _text(row, "legal_name", max_length=200, required=True)
+    cleaned["legal_name"] = _name(row, "legal_name", max_length=200, required=True)
     for column, normalise in (
         ("tax_code", registry.normalise_tax_code),
         ("vat_number", registry.normalise_vat_number),

@@ -17,13 +17,16 @@ from typing import Any
 
 import tablib
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from contactpoint.clean_text import clean_name
+
 from .. import duplicates
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_BYTES = settings.IMPORT_MAX_BYTES
 MAX_IMPORT_ROWS = 20_000
 # How often (in rows) a running import reports its progress.
 PROGRESS_EVERY = 50
@@ -182,7 +185,17 @@ def _read_csv(content: bytes) -> list[list[Any]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")  # Excel's default on Italian Windows
+        try:
+            text = content.decode("cp1252")  # Excel's default on Italian Windows
+        except UnicodeDecodeError as exc:
+            # Never stored as replacement characters: the user saves the file again.
+            raise ImportFileError(
+                _(
+                    "The file's text encoding could not be read (byte %(position)d). Save it "
+                    "again as CSV UTF-8."
+                )
+                % {"position": exc.start + 1}
+            ) from exc
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     try:
@@ -238,6 +251,16 @@ def _text(row: RowPreview, column: str, *, max_length: int, required: bool = Fal
             % {"max": max_length, "len": len(value)},
         )
     return value
+
+
+def _name(row: RowPreview, column: str, *, max_length: int, required: bool = False) -> str:
+    """A name cell: like ``_text``, normalised, and an error if its characters mislead."""
+    value = _text(row, column, max_length=max_length, required=required)
+    try:
+        return clean_name(value)
+    except ValidationError as exc:
+        row.error(column, exc.messages[0])
+        return value
 
 
 def _map_headers(headers: list[Any], known: tuple[str, ...], aliases: dict[str, str]):

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.clean_text import NameField
+from contactpoint.date_bounds import BoundedDateField
 from contactpoint.search import SEARCH_CONFIG
 from needs.models import InterventionArea, Municipio, Need, Neighbourhood, ResourceKind
 
@@ -72,7 +74,7 @@ class Offer(models.Model):
     resource_kind = models.CharField(
         _("resource kind"), max_length=20, choices=ResourceKind.choices
     )
-    title = models.CharField(_("what you offer, in short"), max_length=200)
+    title = NameField(_("what you offer, in short"), max_length=200)
     description = models.TextField(_("description"), max_length=5000)
     quantity = models.PositiveIntegerField(
         _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(10_000_000)]
@@ -93,8 +95,8 @@ class Offer(models.Model):
     municipi = models.ManyToManyField(
         Municipio, verbose_name=_("municipi"), blank=True, related_name="offers"
     )
-    available_from = models.DateField(_("available from"), null=True, blank=True)
-    available_until = models.DateField(_("available until"), null=True, blank=True)
+    available_from = BoundedDateField(_("available from"), null=True, blank=True)
+    available_until = BoundedDateField(_("available until"), null=True, blank=True)
     allow_logo_use = models.BooleanField(_("the city may show our logo"), default=False)
     allow_press = models.BooleanField(_("the city may mention us to the press"), default=False)
     allow_social = models.BooleanField(_("the city may mention us on social media"), default=False)
@@ -115,7 +117,7 @@ class Offer(models.Model):
     submitted_email = models.EmailField(_("submitted by (e-mail)"))
     # The organisation's name as the submitter typed it: the registry may know the body
     # under another name, which the submitter must never be shown.
-    submitted_organisation_name = models.CharField(
+    submitted_organisation_name = NameField(
         _("organisation name as typed"), max_length=200, blank=True, default=""
     )
     tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token)

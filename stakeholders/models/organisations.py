@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.clean_text import NameField
+from contactpoint.date_bounds import BoundedDateField
 from needs.models import InterventionArea, Municipio, Neighbourhood
 
 from ..names import NameKey
@@ -48,7 +50,7 @@ class Organisation(models.Model):
         LARGE = "large", _("Large (250 or more)")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    legal_name = models.CharField(_("legal name"), max_length=200)
+    legal_name = NameField(_("legal name"), max_length=200)
     # The distinctive part of the name (no legal forms, accents or punctuation), computed by
     # the database: look-alikes are found through its trigram index (stakeholders/names.py).
     name_key = models.GeneratedField(
@@ -229,8 +231,8 @@ class ContactPerson(models.Model):
         on_delete=models.CASCADE,
         related_name="contacts",
     )
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = NameField(_("first name"), max_length=100)
+    last_name = NameField(_("last name"), max_length=100)
     role = models.CharField(_("role"), max_length=120, blank=True, default="")
     email = models.EmailField(_("e-mail"))
     phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
@@ -306,7 +308,7 @@ class Interaction(models.Model):
         related_name="interactions",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    date = models.DateField(_("date"), default=timezone.localdate)
+    date = BoundedDateField(_("date"), default=timezone.localdate)
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff member"),
@@ -358,9 +360,7 @@ class DuplicateFlag(models.Model):
         on_delete=models.SET_NULL,
         related_name="duplicate_flags",
     )
-    submitted_name = models.CharField(
-        _("name typed on the offer"), max_length=200, blank=True, default=""
-    )
+    submitted_name = NameField(_("name typed on the offer"), max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = _("possible duplicate")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from weasyprint.urls import URLFetcher
 
+from contactpoint.pdf import ProjectFilesFetcher
 from vademecum import pdf, services, tasks
 from vademecum.models import Agreement, TemplateVersion, VersionStatus
 
@@ -95,19 +96,18 @@ def test_render_task_is_idempotent(make_agreement, match):
         "https://example.org/logo.png",
         "file:///etc/passwd",
         "file:///work/../etc/hostname",
-        "data:text/plain,hello",
     ],
 )
 def test_pdf_fetcher_loads_only_the_projects_static_files(url):
-    with pytest.raises(ValueError, match="vademecum PDFs load"):
-        pdf.StaticOnlyFetcher().fetch(url)
+    with pytest.raises(ValueError, match="PDFs load only"):
+        ProjectFilesFetcher().fetch(url)
 
 
 def test_pdf_fetcher_serves_a_static_font():
     font = next((pdf.STATIC_DIR / "vendor").rglob("*.woff2"))
-    response = pdf.StaticOnlyFetcher().fetch(font.as_uri())
+    response = ProjectFilesFetcher().fetch(font.as_uri())
     assert response.status == 200
-    assert isinstance(pdf.StaticOnlyFetcher(), URLFetcher)
+    assert isinstance(ProjectFilesFetcher(), URLFetcher)
 
 
 def test_a_published_version_count_is_one_per_template(published):
