@@ -187,7 +187,7 @@ class Limits:
     relevance_threshold: float = 0.15
     route_margin: float = 0.05
     route_relevance_ratio: float = 0.9
-    route_min_overlap: float = 0.4
+    route_min_overlap: float = 0.5
     max_query_lexemes: int = 12
     max_lexeme_rows: int = 2500
     query_row_budget: int = 5000

@@ -34,7 +34,7 @@ from typing import Any
 from needs.models import Need, Neighbourhood, ThesaurusGroup, ThesaurusTerm
 from stakeholders.models import Offer, Organisation
 
-from .concepts import covered_units, title_units, units
+from .concepts import concept_terms, covered_units, title_units, units
 from .engine import LIMITS, Candidate, Limits
 from .models import CLOSED_STAGES, OPEN_STAGES, Match
 from .prepared import fetchall, inline
@@ -438,6 +438,7 @@ def offer_sql(limits: Limits = LIMITS) -> str:
         ) AS c
     ),
     need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
+    {concept_terms()},
     {units("offer_units", t["offer"], "x.id = %(offer_id)s")},
     {units("need_units", t["need"], "x.id IN (SELECT need_id FROM pairs)")},
     history AS ({history("o.organisation_id = (SELECT organisation_id FROM offer_facts)")})
@@ -475,6 +476,7 @@ def need_sql(limits: Limits = LIMITS) -> str:
     need_stats AS MATERIALIZED ({_stats(t["need"])}),
     {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
+    {concept_terms()},
     {units("offer_units", t["offer"], offers_of_pairs)},
     {units("need_units", t["need"], "x.id = %(need_id)s")},
     history AS ({
@@ -497,6 +499,7 @@ def pairs_sql(limits: Limits = LIMITS) -> str:
     {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
     need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
+    {concept_terms()},
     {units("offer_units", t["offer"], offers_of_pairs)},
     {units("need_units", t["need"], "x.id IN (SELECT need_id FROM pairs)")},
     history AS ({

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from matching import engine, retrieval, routing, services
 from matching.engine import Candidate
-from matching.models import Match
+from matching.models import IntakeItem, Match
 from tests.factories import NeedFactory, OfferFactory
 from tests.matching.workflow_support import make_manager
 
@@ -97,6 +97,8 @@ def test_a_synonym_covers_the_concept_of_the_other_title(catalogue):
 
 
 def test_office_printers_share_a_word_with_the_3d_printers_but_reach_nobody(catalogue):
+    """The pair stays another candidate, and the offer is listed as fitting no need, for a
+    person to answer (or to promote the candidate)."""
     offer = OfferFactory(
         title="Stampanti multifunzione per ufficio",
         description="Dismettiamo 15 stampanti laser multifunzione da ufficio.",
@@ -109,3 +111,15 @@ def test_office_printers_share_a_word_with_the_3d_printers_but_reach_nobody(cata
 
     assert not Match.objects.open().filter(offer=offer, other_candidate=False).exists()
     assert not Match.objects.filter(offer=offer, manager__isnull=False).exists()
+    assert Match.objects.open().filter(offer=offer, other_candidate=True).exists()
+    item = IntakeItem.objects.get(offer=offer)
+    assert item.is_open and item.reason == IntakeItem.Reason.NO_FITTING_NEED
+
+
+def test_a_routed_match_takes_the_offer_off_the_intake_list(catalogue):
+    offer = OfferFactory(title="Stampanti 3D per il laboratorio", description="Due stampanti 3D.")
+
+    services.match_offer(offer=offer)
+
+    assert Match.objects.open().filter(offer=offer, other_candidate=False).exists()
+    assert not IntakeItem.objects.filter(offer=offer).exists()
