@@ -195,6 +195,9 @@ def evaluate(
             "irrelevant_routed_share": round(irrelevant / routed, 4) if routed else 0.0,
             "unfit_offers": len(subset) - len(fitting),
             "unfit_routed": sum(1 for r in subset if not r["fits"] and r["routed"]),
+            # Fitting offers none of whose matches was routed: they wait in the intake
+            # list ("no fitting need") with their other candidates, for a person.
+            "fitting_offers_not_routed": sum(1 for r in fitting if not r["routed"]),
             "offers_without_match": sum(1 for r in subset if not r["ranking"]),
         }
 
@@ -295,7 +298,7 @@ def _tune_point(
     for a new offer."""
     from matching import routing
 
-    hits, rr, routed, irrelevant, unfit_routed, fitting = 0, 0.0, 0, 0, 0, 0
+    hits, rr, routed, irrelevant, unfit_routed, fitting, not_routed = 0, 0.0, 0, 0, 0, 0, 0
     for spec in offers:
         relevant = set(spec.get("relevant") or [])
         ranking = ranked[spec["key"]]
@@ -311,6 +314,7 @@ def _tune_point(
         irrelevant += sum(1 for k in sent if k not in relevant)
         if relevant:
             fitting += 1
+            not_routed += not sent
             hits += bool(ranking) and ranking[0][0] in relevant
             first = next((i for i, item in enumerate(ranking, 1) if item[0] in relevant), None)
             rr += 1 / first if first else 0.0
@@ -324,6 +328,7 @@ def _tune_point(
         "irrelevant_routed_share": round(irrelevant / routed, 4) if routed else 0.0,
         "routed_matches": routed,
         "unfit_routed": unfit_routed,
+        "fitting_offers_not_routed": not_routed,
     }
 
 
