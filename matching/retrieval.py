@@ -10,7 +10,8 @@ PostgreSQL's column statistics so that a search never has to rank thousands of r
 ``Limits.candidates`` kept. It adds a few needs of the offer's intervention areas when
 words found too few, the need the stakeholder chose on the form, and the needs of the
 offer's open matches (so they are re-scored). Only for those few rows does it compute
-``ts_rank_cd``, the trigram similarity of the titles, the places, the organisation's
+``ts_rank_cd``, the trigram similarity of the titles, the concepts of both titles and how
+many of them the other side covers (``matching.concepts``), the places, the organisation's
 history with each department and the existing match. ``need_candidates`` is the same in
 reverse; ``pair_candidates`` re-reads given matches. Python then scores the rows
 (``matching.engine``).
