@@ -72,7 +72,7 @@ def baseline_sql() -> str:
     match ranked by ``ts_rank_cd``, top 20."""
     from matching import retrieval
 
-    t = retrieval._tables()
+    t = retrieval.tables()
     words = retrieval._queries(
         "offer", t["offer"], "need_stats", "x.id = %(offer_id)s", pairs=False
     )
@@ -94,7 +94,7 @@ def naive_baseline_sql() -> str:
     what a first implementation would run."""
     from matching import retrieval
 
-    t = retrieval._tables()
+    t = retrieval.tables()
     sql = f"""
         WITH o AS MATERIALIZED (
             SELECT resource_kind,
@@ -116,7 +116,7 @@ def and_baseline_sql() -> str:
     from contactpoint.search import SEARCH_CONFIG
     from matching import retrieval
 
-    t = retrieval._tables()
+    t = retrieval.tables()
     sql = f"""
         WITH o AS MATERIALIZED (
             SELECT resource_kind, plainto_tsquery('{SEARCH_CONFIG}', title) AS q
@@ -135,7 +135,7 @@ def _baseline_params(offer_id: int) -> dict[str, Any]:
     from matching import retrieval
     from matching.engine import LIMITS
 
-    return retrieval._params(timezone.localdate(), LIMITS, offer_id=offer_id)
+    return retrieval.params(timezone.localdate(), LIMITS, offer_id=offer_id)
 
 
 def time_baseline(offer_id: int, sql: str) -> float:
@@ -167,7 +167,7 @@ def explain_retrieval(offer_id: int) -> str:
     from matching import retrieval
     from matching.engine import LIMITS
 
-    params = retrieval._params(timezone.localdate(), LIMITS, offer_id=offer_id)
+    params = retrieval.params(timezone.localdate(), LIMITS, offer_id=offer_id)
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + retrieval.offer_sql(), params)
         return "\n".join(row[0] for row in cursor.fetchall())

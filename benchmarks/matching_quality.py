@@ -22,6 +22,7 @@ folder of the same format.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -194,6 +195,9 @@ def evaluate(
             "irrelevant_routed_share": round(irrelevant / routed, 4) if routed else 0.0,
             "unfit_offers": len(subset) - len(fitting),
             "unfit_routed": sum(1 for r in subset if not r["fits"] and r["routed"]),
+            # Fitting offers none of whose matches was routed: they wait in the intake
+            # list ("no fitting need") with their other candidates, for a person.
+            "fitting_offers_not_routed": sum(1 for r in fitting if not r["routed"]),
             "offers_without_match": sum(1 for r in subset if not r["ranking"]),
         }
 
@@ -283,42 +287,48 @@ def _create_offers(offers: list[dict[str, Any]], need_ids: dict[str, int]) -> di
 
 def _tune_point(
     offers: list[dict[str, Any]],
-    ranked: dict[str, list[tuple[str, float, float | None]]],
+    ranked: dict[str, list[tuple[str, float, float | None, float]]],
     *,
     cap: int,
     margin: float,
     ratio: float,
+    min_overlap: float,
 ) -> dict[str, Any]:
     """The tune half's figures for one setting, routing as ``routing.select_routed`` does
     for a new offer."""
     from matching import routing
 
-    hits, rr, routed, irrelevant, unfit_routed, fitting = 0, 0.0, 0, 0, 0, 0
+    hits, rr, routed, irrelevant, unfit_routed, fitting, not_routed = 0, 0.0, 0, 0, 0, 0, 0
     for spec in offers:
         relevant = set(spec.get("relevant") or [])
         ranking = ranked[spec["key"]]
         close = routing.routable(
-            [(score, relevance) for _k, score, relevance in ranking],
+            [(score, relevance) for _k, score, relevance, _o in ranking],
             margin=margin,
             relevance_ratio=ratio,
+            overlaps=[overlap for *_rest, overlap in ranking],
+            min_overlap=min_overlap,
         )
-        sent = [k for (k, _s, _r), ok in zip(ranking, close, strict=True) if ok][:cap]
+        sent = [item[0] for item, ok in zip(ranking, close, strict=True) if ok][:cap]
         routed += len(sent)
         irrelevant += sum(1 for k in sent if k not in relevant)
         if relevant:
             fitting += 1
+            not_routed += not sent
             hits += bool(ranking) and ranking[0][0] in relevant
-            first = next((i for i, (k, _s, _r) in enumerate(ranking, 1) if k in relevant), None)
+            first = next((i for i, item in enumerate(ranking, 1) if item[0] in relevant), None)
             rr += 1 / first if first else 0.0
         elif sent:
             unfit_routed += 1
     return {
         "route_relevance_ratio": ratio,
+        "route_min_overlap": min_overlap,
         "precision_at_1": round(hits / fitting, 4),
         "mrr": round(rr / fitting, 4),
         "irrelevant_routed_share": round(irrelevant / routed, 4) if routed else 0.0,
         "routed_matches": routed,
         "unfit_routed": unfit_routed,
+        "fitting_offers_not_routed": not_routed,
     }
 
 
@@ -326,9 +336,13 @@ def tune(
     thresholds: tuple[float, ...] = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
     margins: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1, 0.15),
     ratios: tuple[float, ...] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9),
+    overlap_shares: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5),
+    min_overlaps: tuple[float, ...] = (0.0, 0.3, 0.4, 0.5),
 ) -> list[dict[str, Any]]:
     """Try the gate and routing knobs on the ``tune`` half only (``python -m
-    benchmarks``, below): the candidates are retrieved once, then scored,
+    benchmarks``, below), with the share of the concept overlap in the text relevance
+    (``Weights.text_overlap_share``) and the overlap routing asks for
+    (``Limits.route_min_overlap``): the candidates are retrieved once, then scored,
     gated and routed in memory for each pair of values, as ``services`` and ``routing``
     would for a new offer. The ``holdout`` half is never read here.
 
@@ -351,21 +365,28 @@ def tune(
         }
     need_keys = {pk: key for key, pk in need_ids.items()}
     results = []
-    for threshold in thresholds:
+    for threshold, share in itertools.product(thresholds, overlap_shares):
         limits = replace(engine.LIMITS, relevance_threshold=threshold)
+        weights = replace(engine.WEIGHTS, text_overlap_share=share)
         ranked = {
             key: [
-                (need_keys[c.need_id], s.total, None if c.chosen else s.relevance)
-                for c, s in engine.rank(candidates, ctx, limits=limits)
+                (need_keys[c.need_id], s.total, None if c.chosen else s.relevance, s.overlap)
+                for c, s in engine.rank(candidates, ctx, weights=weights, limits=limits)
             ]
             for key, candidates in rows.items()
         }
-        for margin in margins:
-            for ratio in ratios:
-                results.append(
-                    _tune_point(offers, ranked, cap=cap, margin=margin, ratio=ratio)
-                    | {"relevance_threshold": threshold, "route_margin": margin}
-                )
+        for margin, ratio, min_overlap in itertools.product(margins, ratios, min_overlaps):
+            point = _tune_point(
+                offers, ranked, cap=cap, margin=margin, ratio=ratio, min_overlap=min_overlap
+            )
+            results.append(
+                point
+                | {
+                    "relevance_threshold": threshold,
+                    "route_margin": margin,
+                    "text_overlap_share": share,
+                }
+            )
     # Best first by one plain objective: the two ranking goals minus the routing errors.
     unfit = sum(1 for o in offers if not o.get("relevant")) or 1
     results.sort(
@@ -380,13 +401,14 @@ def tune(
     )
     write_report("matching_quality_tuning", {"half": "tune", "points": results})
     print(
-        f"{'threshold':>9} {'margin':>6} {'ratio':>5} {'P@1':>6} {'MRR':>6} {'irrel.':>7} "
-        f"{'routed':>6} {'unfit':>5}"
+        f"{'threshold':>9} {'share':>5} {'margin':>6} {'ratio':>5} {'overlap':>7} {'P@1':>6} "
+        f"{'MRR':>6} {'irrel.':>7} {'routed':>6} {'unfit':>5}"
     )
     for r in results[:30]:
         print(
-            f"{r['relevance_threshold']:>9.2f} {r['route_margin']:>6.2f} "
-            f"{r['route_relevance_ratio']:>5.2f} "
+            f"{r['relevance_threshold']:>9.2f} {r['text_overlap_share']:>5.2f} "
+            f"{r['route_margin']:>6.2f} {r['route_relevance_ratio']:>5.2f} "
+            f"{r['route_min_overlap']:>7.2f} "
             f"{r['precision_at_1']:>6.3f} {r['mrr']:>6.3f} {r['irrelevant_routed_share']:>7.1%} "
             f"{r['routed_matches']:>6} {r['unfit_routed']:>5}"
         )

@@ -10,7 +10,8 @@ PostgreSQL's column statistics so that a search never has to rank thousands of r
 ``Limits.candidates`` kept. It adds a few needs of the offer's intervention areas when
 words found too few, the need the stakeholder chose on the form, and the needs of the
 offer's open matches (so they are re-scored). Only for those few rows does it compute
-``ts_rank_cd``, the trigram similarity of the titles, the places, the organisation's
+``ts_rank_cd``, the trigram similarity of the titles, the concepts of both titles and how
+many of them the other side covers (``matching.concepts``), the places, the organisation's
 history with each department and the existing match. ``need_candidates`` is the same in
 reverse; ``pair_candidates`` re-reads given matches. Python then scores the rows
 (``matching.engine``).
@@ -34,6 +35,7 @@ from typing import Any
 from needs.models import Need, Neighbourhood, ThesaurusGroup, ThesaurusTerm
 from stakeholders.models import Offer, Organisation
 
+from .concepts import concept_terms, covered_units, title_units, units
 from .engine import LIMITS, Candidate, Limits
 from .models import CLOSED_STAGES, OPEN_STAGES, Match
 from .prepared import fetchall, inline
@@ -356,11 +358,15 @@ def _tail() -> str:
                  WHERE lt.src_id = p.offer_id AND nf.search_vector @@ lt.query
                    AND NOT (nf.search_vector @@ lt.found_query)
                  ORDER BY lt.group_id, ts_filter(nf.search_vector, '{{a}}') @@ lt.query DESC,
-                          numnode(lt.query) DESC, length(lt.term) DESC, lt.term) AS links
+                          numnode(lt.query) DESC, length(lt.term) DESC, lt.term) AS links,
+           {title_units("ou")}, {covered_units("ou", "nu")},
+           {title_units("nu")}, {covered_units("nu", "ou")}
     FROM pairs p
     JOIN offer_facts f ON f.id = p.offer_id
     JOIN need_facts nf ON nf.id = p.need_id
     LEFT JOIN offer_q oq ON oq.src_id = p.offer_id
+    JOIN offer_units ou ON ou.src_id = p.offer_id
+    JOIN need_units nu ON nu.src_id = p.need_id
     LEFT JOIN history h
            ON h.organisation_id = f.organisation_id AND h.department_id = nf.department_id
     LEFT JOIN {t["match"]} m ON m.offer_id = p.offer_id AND m.need_id = p.need_id
@@ -433,6 +439,9 @@ def offer_sql(limits: Limits = LIMITS) -> str:
         ) AS c
     ),
     need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
+    {concept_terms()},
+    {units("offer_units", t["offer"], "x.id = %(offer_id)s")},
+    {units("need_units", t["need"], "x.id IN (SELECT need_id FROM pairs)")},
     history AS ({history("o.organisation_id = (SELECT organisation_id FROM offer_facts)")})
     {_tail()}"""  # noqa: S608
     return inline(sql, limits)
@@ -468,6 +477,9 @@ def need_sql(limits: Limits = LIMITS) -> str:
     need_stats AS MATERIALIZED ({_stats(t["need"])}),
     {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
+    {concept_terms()},
+    {units("offer_units", t["offer"], offers_of_pairs)},
+    {units("need_units", t["need"], "x.id = %(need_id)s")},
     history AS ({
         history(
             "n.department_id = (SELECT department_id FROM need_facts)"
@@ -488,6 +500,9 @@ def pairs_sql(limits: Limits = LIMITS) -> str:
     {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
     need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
+    {concept_terms()},
+    {units("offer_units", t["offer"], offers_of_pairs)},
+    {units("need_units", t["need"], "x.id IN (SELECT need_id FROM pairs)")},
     history AS ({
         history(
             "o.organisation_id IN (SELECT organisation_id FROM offer_facts)"
@@ -529,6 +544,10 @@ def _rows(sql: str, params: dict[str, Any]) -> list[Row]:
             history_agreed=r[20],
             chosen=bool(r[21]),
             links=tuple(r[24] or ()),
+            offer_title_units=r[25],
+            offer_units_covered=r[26],
+            need_title_units=r[27],
+            need_units_covered=r[28],
         )
         rows.append(
             Row(candidate=candidate, qualifies=bool(r[2]), match_id=r[22], match_stage=r[23])

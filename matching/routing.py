@@ -2,8 +2,9 @@
 
 **Route only the best** (``route_offer_matches``): per offer, at most
 ``MATCH_ROUTED_PER_OFFER`` open matches (default 3) are routed, and only those scoring
-within ``engine.LIMITS.route_margin`` of the offer's best and about as relevant
-(``route_relevance_ratio``); the others stay "other
+within ``engine.LIMITS.route_margin`` of the offer's best, about as relevant
+(``route_relevance_ratio``) and about what the offer is about (``route_min_overlap``); the
+others stay "other
 candidates" (proposed, unassigned, nobody notified) that a manager may promote in one click
 (``promote_candidate``). Re-matching tops an offer up to the cap (a declined routed match
 frees a slot for the best waiting candidate) and never routes beyond it.
@@ -287,22 +288,41 @@ def _relevance(match: Match) -> float | None:
     return float(parts.get("relevance") or 0.0)
 
 
+def _overlap(match: Match) -> float:
+    """The concept overlap stored with the match's breakdown. A breakdown written before
+    the engine measured it has none: such a match was routed by the rules of its day, and
+    its next re-score adds it."""
+    parts = match.score_parts or {}
+    return float(parts["overlap"]) if "overlap" in parts else 1.0
+
+
 def routable(
-    scored: list[tuple[float, float | None]], *, margin: float, relevance_ratio: float
+    scored: list[tuple[float, float | None]],
+    *,
+    margin: float,
+    relevance_ratio: float,
+    overlaps: list[float] | None = None,
+    min_overlap: float = 0.0,
 ) -> list[bool]:
     """Which of an offer's (score, relevance) pairs are close enough to its best to be
-    routed: a score within ``margin`` of the best score, and a text relevance at least
+    routed: a score within ``margin`` of the best score, a text relevance at least
     ``relevance_ratio`` times the best one (a match only about as good on place and timing,
-    but clearly less about the same thing, waits). A relevance of None (the need the
-    stakeholder chose) needs no comparison."""
+    but clearly less about the same thing, waits), and a concept overlap (``overlaps``,
+    one per pair) of at least ``min_overlap`` (a pair sharing a word but not what the offer
+    is about waits, even the best one). A relevance of None (the need the stakeholder
+    chose) needs no comparison."""
     if not scored:
         return []
     best_score = max(score for score, _relevance in scored)
     best_relevance = max((r for _score, r in scored if r is not None), default=0.0)
+    overlap_of = overlaps or [1.0] * len(scored)
     return [
         score >= best_score - margin - 1e-9
-        and (relevance is None or relevance >= relevance_ratio * best_relevance)
-        for score, relevance in scored
+        and (
+            relevance is None
+            or (relevance >= relevance_ratio * best_relevance and overlap >= min_overlap - 1e-9)
+        )
+        for (score, relevance), overlap in zip(scored, overlap_of, strict=True)
     ]
 
 
@@ -313,6 +333,7 @@ def select_routed(
     cap: int,
     margin: float,
     relevance_ratio: float = 0.0,
+    min_overlap: float = 0.0,
 ) -> tuple[list[Match], list[Match]]:
     """Of an offer's open matches, which waiting ones to route now and which to keep as
     other candidates: plain logic over the matches (no database).
@@ -330,6 +351,8 @@ def select_routed(
                 [(m.score, _relevance(m)) for m in matches],
                 margin=margin,
                 relevance_ratio=relevance_ratio,
+                overlaps=[_overlap(m) for m in matches],
+                min_overlap=min_overlap,
             ),
             strict=True,
         )
@@ -367,6 +390,7 @@ def route_offer_matches(
         cap=settings.MATCH_ROUTED_PER_OFFER,
         margin=engine.LIMITS.route_margin,
         relevance_ratio=engine.LIMITS.route_relevance_ratio,
+        min_overlap=engine.LIMITS.route_min_overlap,
     )
     held = [m.pk for m in others if not m.other_candidate]
     if held:

@@ -83,7 +83,7 @@ def match_offer(*, offer: Offer, actor: Any = None, route: bool = True) -> list[
     matches = _apply(
         rows, ctx=ctx, subject=offer, action="matching.offer.matched", actor=actor, route=route
     )
-    sync_intake(offer_id=offer.pk, matched=any(m.is_open for m in matches), actor=actor)
+    sync_intake(offer_id=offer.pk, matched=any(_routed(m) for m in matches), actor=actor)
     return matches
 
 
@@ -96,7 +96,9 @@ def match_need(*, need: Need, actor: Any = None, route: bool = True) -> list[Mat
         rows, ctx=ctx, subject=need, action="matching.need.matched", actor=actor, route=route
     )
     # An offer waiting in the intake list that this need fits leaves it.
-    for offer_id in sorted({m.offer_id for m in matches if getattr(m, "inserted", False)}):
+    for offer_id in sorted(
+        {m.offer_id for m in matches if getattr(m, "inserted", False) and _routed(m)}
+    ):
         sync_intake(offer_id=offer_id, matched=True, actor=actor)
     suggest_outreach(need=need, actor=actor)
     return matches
@@ -396,13 +398,20 @@ def _reload(matches: list[Match], *, new_ids: set[int]) -> list[Match]:
 # --- The intake list: offers that fit no need -------------------------------------------
 
 
+def _routed(match: Match) -> bool:
+    """An open match someone works on or will (not one of the other candidates)."""
+    return match.is_open and not match.other_candidate
+
+
 def sync_intake(*, offer_id: int, matched: bool, actor: Any = None) -> None:
     """Keep an offer's place in the team's intake list in step with its matches.
 
-    An open offer with quantity left and no open match (the relevance gate let no need
-    through) is listed with the reason "no fitting need", so a person answers it; a listed
-    offer that a later run matched (``matched``) leaves the list. An item a person answered
-    stays answered, and an offer is listed once.
+    An open offer with quantity left and no routed open match (the relevance gate let no
+    need through, or only other candidates too far from what the offer is about to route)
+    is listed with the reason "no fitting need", so a person answers it (or promotes one
+    of its other candidates); a listed offer that a later run matched (``matched``: a
+    routed match) leaves the list. An item a person answered stays answered, and an offer
+    is listed once.
     """
     now = timezone.now()
     if matched:
@@ -419,7 +428,7 @@ def sync_intake(*, offer_id: int, matched: bool, actor: Any = None) -> None:
             )
         return
     with transaction.atomic():
-        if Match.objects.open().filter(offer_id=offer_id).exists():
+        if Match.objects.open().filter(offer_id=offer_id, other_candidate=False).exists():
             return
         offer = Offer.objects.open().filter(pk=offer_id, quantity_open__gt=0).first()
         if offer is None:

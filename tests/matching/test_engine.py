@@ -211,7 +211,13 @@ def test_breakdown_json_keeps_raw_value_weight_contribution_and_english_labels()
     first = data["parts"][0]
     assert first["key"] == "text"
     assert first["label"] == "Text relevance"
-    assert first["raw"] == {"rank": 0.6, "title_rank": 0.0, "trigram": 0.3}
+    assert first["raw"] == {
+        "rank": 0.6,
+        "title_rank": 0.0,
+        "trigram": 0.3,
+        "overlap": 0.0,
+        "units": [0, 0, 0, 0],
+    }
     assert first["contribution"] == pytest.approx(first["value"] * first["weight"], abs=1e-4)
     assert sum(p["contribution"] for p in data["parts"]) == pytest.approx(data["total"], abs=1e-3)
 
