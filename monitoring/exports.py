@@ -7,8 +7,12 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from contactpoint.pdf import render_pdf
 
 from .kpis import Dashboard
 
@@ -70,7 +74,8 @@ def dashboard_csv(board: Dashboard) -> str:
 
 
 def dashboard_pdf(board: Dashboard, context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string("monitoring/dashboard_pdf.html", {"board": board, **context})
-    return HTML(string=html).write_pdf()
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    html = render_to_string(
+        "monitoring/dashboard_pdf.html", {"board": board, **context, "LANGUAGE_CODE": language}
+    )
+    return render_pdf(html)

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.audit import log_action
+from contactpoint.pdf import render_pdf
 from matching.models import Stage
 from stakeholders.models import Organisation
 
@@ -228,13 +230,15 @@ def statement_csv(statement: Statement) -> str:
 
 
 def statement_pdf(statement: Statement) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(
         "monitoring/company_statement_pdf.html",
-        {"statement": statement, "data": statement.data},
+        {
+            "statement": statement,
+            "data": statement.data,
+            "LANGUAGE_CODE": translation.get_language() or settings.LANGUAGE_CODE,
+        },
     )
-    return HTML(string=html).write_pdf()
+    return render_pdf(html)
 
 
 def sign_off(*, organisation: Organisation, year: int, actor: Any) -> CompanyStatement:

@@ -17,11 +17,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from contactpoint.pdf import render_pdf
 from stakeholders.models import Organisation
 
 from . import access, exports, kpis, maps, services, statements, surveys
@@ -354,10 +355,9 @@ def annual_report_pdf(request: HttpRequest) -> HttpResponse:
         "acknowledged": statements.acknowledged(year=year),
         "priorities": sorted(board.by_area, key=lambda row: -row["open"])[:5],
         "next_year": year + 1,
+        "LANGUAGE_CODE": translation.get_language() or "it",
     }
-    from weasyprint import HTML
-
-    pdf = HTML(string=render_to_string("monitoring/annual_report_pdf.html", context)).write_pdf()
+    pdf = render_pdf(render_to_string("monitoring/annual_report_pdf.html", context))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="annual-report-{year}.pdf"'
     return response

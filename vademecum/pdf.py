@@ -26,13 +26,12 @@ from .models import Agreement, TemplateVersion, pick
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-import weasyprint  # noqa: E402
-from weasyprint.pdf import VARIANTS  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
+from contactpoint.pdf import PDF_VARIANT as PDF_VARIANT  # noqa: E402  (the benchmark reports it)
+from contactpoint.pdf import render_pdf  # noqa: E402
+
 STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
-# Tagged, accessible PDF where the installed weasyprint supports it.
-PDF_VARIANT = "pdf/ua-1" if "pdf/ua-1" in VARIANTS else None
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -51,13 +50,7 @@ class StaticOnlyFetcher(URLFetcher):
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of ``html`` (relative URLs resolve inside ``static/``)."""
-    document = weasyprint.HTML(
-        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
-    )
-    options: dict[str, Any] = {}
-    if PDF_VARIANT:
-        options["pdf_variant"] = PDF_VARIANT
-    return document.write_pdf(**options)
+    return render_pdf(html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher())
 
 
 def _clauses(version: TemplateVersion, values: dict[str, Any], language: str) -> list[dict]:
