@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from contactpoint import roles
 from matching.models import Stage
+from stakeholders.models import Offer
 from tests.a11y.axe import LANGUAGES, Audit, signed_in_context
 from tests.factories import (
     ContactPersonFactory,
@@ -27,6 +28,7 @@ from tests.matching.workflow_support import (
     make_stakeholder,
 )
 from vademecum import loading
+from vademecum.models import TemplateVersion
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,8 +84,12 @@ def test_public_pages_and_form_states(live_server, browser, language):
             "/accessibility/",
             "/vademecum/",
             "/vademecum/guide/",
+            "/vademecum/companies/",
+            f"/vademecum/{TemplateVersion.objects.published().first().template.slug}/",
             "/showcase/",
             "/accounts/login/",
+            "/accounts/signup/",
+            "/accounts/password/reset/",
             "/offers/new/",
             f"/offers/new/?need={need.pk}",
         ):
@@ -101,6 +107,7 @@ def test_public_pages_and_form_states(live_server, browser, language):
         page.click("#offer-submit")
         page.wait_for_url(f"{live_server.url}/offers/thanks/")
         audit.check("/offers/thanks/")
+        audit.visit(f"/offers/track/{Offer.objects.get().tracking_token}/")
 
         # A failed sign-in.
         audit.visit("/accounts/login/")
@@ -111,7 +118,7 @@ def test_public_pages_and_form_states(live_server, browser, language):
         audit.check("/accounts/login/ (errors)")
 
         audit.assert_clean()
-        assert len(audit.checked) == 19
+        assert len(audit.checked) == 24
     finally:
         context.close()
 
@@ -131,7 +138,13 @@ def test_stakeholder_area(live_server, browser, language):
     context, page = signed_in_context(browser, live_server.url, language=language, user=user)
     audit = Audit(page, live_server.url, language)
     try:
-        for path in ("/my/", "/my/matches/", f"/my/matches/{match.pk}/"):
+        for path in (
+            "/my/",
+            "/my/matches/",
+            f"/my/matches/{match.pk}/",
+            "/my/agreements/",
+            "/my/statements/",
+        ):
             audit.visit(path)
         audit.assert_clean()
     finally:
@@ -177,6 +190,8 @@ def test_legal_vademecum_workspace(live_server, browser, language):
     audit = Audit(page, live_server.url, language)
     try:
         audit.visit("/vademecum/workspace/")
+        version = TemplateVersion.objects.published().first()
+        audit.visit(f"/vademecum/workspace/versions/{version.pk}/")
         audit.assert_clean()
     finally:
         context.close()
@@ -192,6 +207,22 @@ def test_admin_match_queue_and_match_page(live_server, browser, language):
     try:
         audit.visit("/admin/matching/match/")
         audit.visit(f"/admin/matching/match/{match.pk}/change/")
+        audit.assert_clean()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_team_view_overview_and_statements(live_server, browser, language):
+    lead = with_totp(make_manager(lead=True, profile=False))
+    make_manager(first_name="Paolo", last_name="Ferrari")
+    make_match(manager=None, stage=Stage.PROPOSED, need=open_need())
+    context, page = signed_in_context(browser, live_server.url, language=language, user=lead)
+    audit = Audit(page, live_server.url, language)
+    try:
+        audit.visit("/team/")
+        audit.visit("/overview/")
+        audit.visit("/dashboard/statements/")
         audit.assert_clean()
     finally:
         context.close()
