@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from contactpoint import roles
 from contactpoint.middleware import PERMISSIONS_POLICY
-from tests.factories import NeedFactory
+from matching.models import Stage
+from tests.factories import NeedFactory, OrganisationFactory, UserFactory
+from tests.matching.workflow_support import (
+    login,
+    make_department_user,
+    make_manager,
+    make_match,
+    make_stakeholder,
+)
 from vademecum import loading
 from vademecum.models import TemplateVersion
 
@@ -66,6 +75,42 @@ def test_head_answers_like_get(client, public_objects, path):
     assert head.get("Location") == get.get("Location"), url
     assert head.content == b"", url
     assert head["Permissions-Policy"] == get["Permissions-Policy"] == PERMISSIONS_POLICY
+
+
+def assert_head_like_get(client, url: str) -> None:
+    get = client.get(url)
+    head = client.head(url)
+
+    assert get.status_code == 200, (url, get.status_code)
+    assert head.status_code == 200, url
+    assert head["Content-Type"] == get["Content-Type"], url
+    assert head.get("Content-Disposition") == get.get("Content-Disposition"), url
+    assert head.content == b"", url
+
+
+@pytest.mark.parametrize(
+    ("role", "paths"),
+    [
+        ("stakeholder", ["/my/", "/my/matches/", "/my/agreements/", "/my/statements/"]),
+        ("department", ["/workspace/", "/workspace/needs/new/"]),
+        ("cabinet", ["/dashboard/", "/dashboard/export.csv", "/dashboard/export.pdf"]),
+        ("legal", ["/vademecum/workspace/"]),
+        ("manager", ["/admin/matching/match/", "/api/v1/matches/", "/api/v1/kpis/"]),
+    ],
+)
+def test_head_answers_like_get_for_signed_in_people(client, role, paths):
+    match = make_match(manager=make_manager(), stage=Stage.CONTACTED)
+    user = {
+        "stakeholder": lambda: make_stakeholder(OrganisationFactory()),
+        "department": make_department_user,
+        "cabinet": lambda: UserFactory(role=roles.CABINET),
+        "legal": lambda: UserFactory(role=roles.LEGAL),
+        "manager": lambda: match.manager,
+    }[role]()
+    login(client, user)
+
+    for path in paths:
+        assert_head_like_get(client, path)
 
 
 def test_permissions_policy_denies_sensors_devices_and_payment(client):
