@@ -6,6 +6,10 @@ follows every URL in it (images, style sheets, fonts, attachments), so a typed
 would make the server fetch or embed it (server-side request forgery). Every render goes
 through ``html_to_pdf``, whose fetcher serves ``data:`` URIs and files under the static
 folders (``STATICFILES_DIRS`` and ``STATIC_ROOT``) and refuses everything else.
+
+Every PDF is tagged and accessible (PDF/UA-1 where the installed weasyprint has it, else at
+least tagged), with the document's language and title taken from the HTML (``<html lang>``,
+``<title>``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from weasyprint.pdf import VARIANTS  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
-# Tagged, accessible PDF where the installed weasyprint supports it.
+# PDF/UA-1 where the installed weasyprint has it (61 and later); otherwise at least tagged.
 PDF_VARIANT = "pdf/ua-1" if "pdf/ua-1" in VARIANTS else None
 
 logger = logging.getLogger(__name__)
@@ -61,15 +65,11 @@ class ProjectFilesFetcher(URLFetcher):
         raise ValueError(f"PDFs load only the project's static files, not {url[:200]}")
 
 
-def html_to_pdf(html: str, *, tagged: bool = False) -> bytes:
-    """The PDF of ``html``; relative URLs resolve inside ``static/``.
-
-    ``tagged`` asks for an accessible (PDF/UA) document where weasyprint supports it.
-    """
+def html_to_pdf(html: str) -> bytes:
+    """The tagged PDF of ``html``; relative URLs resolve inside ``static/``."""
     document = weasyprint.HTML(
         string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=ProjectFilesFetcher()
     )
-    options: dict[str, Any] = {}
-    if tagged and PDF_VARIANT:
-        options["pdf_variant"] = PDF_VARIANT
-    return document.write_pdf(**options)
+    if PDF_VARIANT:
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
+    return document.write_pdf(pdf_tags=True)

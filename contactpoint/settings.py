@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response carries it, rejections by the input guard included.
+    "contactpoint.middleware.PermissionsPolicyMiddleware",
     "contactpoint.input_guard.RejectUnstorableInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

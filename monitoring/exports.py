@@ -7,7 +7,9 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .kpis import Dashboard
@@ -72,5 +74,8 @@ def dashboard_csv(board: Dashboard) -> str:
 def dashboard_pdf(board: Dashboard, context: dict[str, Any]) -> bytes:
     from contactpoint.pdf import html_to_pdf  # weasyprint loads slowly: on use
 
-    html = render_to_string("monitoring/dashboard_pdf.html", {"board": board, **context})
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    html = render_to_string(
+        "monitoring/dashboard_pdf.html", {"board": board, **context, "LANGUAGE_CODE": language}
+    )
     return html_to_pdf(html)

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.audit import log_action
@@ -232,7 +233,11 @@ def statement_pdf(statement: Statement) -> bytes:
 
     html = render_to_string(
         "monitoring/company_statement_pdf.html",
-        {"statement": statement, "data": statement.data},
+        {
+            "statement": statement,
+            "data": statement.data,
+            "LANGUAGE_CODE": translation.get_language() or settings.LANGUAGE_CODE,
+        },
     )
     return html_to_pdf(html)
 

@@ -17,10 +17,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from stakeholders.models import Organisation
 
@@ -128,7 +128,7 @@ def _context(form: DashboardFilterForm, board: kpis.Dashboard) -> dict[str, Any]
     }
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_reader_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -139,7 +139,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/dashboard.html", context)
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_reader_required
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
@@ -151,7 +151,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_reader_required
 def dashboard_pdf(request: HttpRequest) -> HttpResponse:
@@ -162,7 +162,7 @@ def dashboard_pdf(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def confirm_delivery(request: HttpRequest, token: str) -> HttpResponse:
     """The beneficiary (school, service) confirms delivery through a private single-use link.
@@ -182,7 +182,7 @@ def confirm_delivery(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "monitoring/confirm_delivery.html", {"form": form})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def survey_response(request: HttpRequest, token: str) -> HttpResponse:
     """The annual survey through a private single-use link; unknown, used and closed links
@@ -234,7 +234,7 @@ def _statement(pk: int, year: int) -> statements.Statement:
     return statements.build_statement(organisation=organisation, year=year)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @statement_reader_required
 def statement_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
@@ -261,14 +261,14 @@ def statement_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @statement_reader_required
 def statement_file(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
     return _statement_file(_statement(pk, year), fmt)
 
 
-@require_GET
+@require_safe
 @never_cache
 @statement_reader_required
 def statement_list(request: HttpRequest) -> HttpResponse:
@@ -288,7 +288,7 @@ def _my_statement(request: HttpRequest, pk: int, year: int) -> statements.Statem
     return statement
 
 
-@require_GET
+@require_safe
 @never_cache
 @login_required
 def my_statements(request: HttpRequest) -> HttpResponse:
@@ -299,7 +299,7 @@ def my_statements(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @login_required
 def my_statement(request: HttpRequest, pk: int, year: int) -> HttpResponse:
@@ -316,7 +316,7 @@ def my_statement(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @login_required
 def my_statement_file(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
@@ -340,7 +340,7 @@ def _statement_file(statement: statements.Statement, fmt: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_reader_required
 def annual_report_pdf(request: HttpRequest) -> HttpResponse:
@@ -354,6 +354,7 @@ def annual_report_pdf(request: HttpRequest) -> HttpResponse:
         "acknowledged": statements.acknowledged(year=year),
         "priorities": sorted(board.by_area, key=lambda row: -row["open"])[:5],
         "next_year": year + 1,
+        "LANGUAGE_CODE": translation.get_language() or "it",
     }
     from contactpoint.pdf import html_to_pdf  # weasyprint loads slowly: on use
 
@@ -363,14 +364,14 @@ def annual_report_pdf(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def showcase(request: HttpRequest) -> HttpResponse:
     """Public: completed collaborations, naming only organisations that allow it."""
     page = Paginator(statements.showcase(), 24).get_page(request.GET.get("page"))
     return render(request, "monitoring/showcase.html", {"page": page})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @dashboard_reader_required
 def propose_topic(request: HttpRequest) -> HttpResponse:

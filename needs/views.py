@@ -20,7 +20,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
@@ -47,7 +47,7 @@ def catalogue_queryset() -> QuerySet[Need]:
 # --- Public catalogue -----------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request", "HX-History-Restore-Request")
 def need_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = NeedFilter(request.GET, queryset=catalogue_queryset(), request=request)
@@ -87,7 +87,7 @@ def need_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # A NIL may straddle two or three Municipi: the page names them all.
     need = get_object_or_404(
@@ -123,7 +123,7 @@ def _editable_need(request: HttpRequest, pk: int) -> Need:
     )
 
 
-@require_GET
+@require_safe
 @department_required
 def workspace(request: HttpRequest) -> HttpResponse:
     needs = (
@@ -146,7 +146,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @department_required
 def workspace_create(request: HttpRequest) -> HttpResponse:
     publishing = "publish" in request.POST
@@ -171,7 +171,7 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
     return render(request, "needs/need_form.html", {"form": form, "need": None})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @department_required
 def workspace_edit(request: HttpRequest, pk: int) -> HttpResponse:
     need = _editable_need(request, pk)
@@ -217,7 +217,7 @@ def workspace_review(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @department_required
 def workspace_close(request: HttpRequest, pk: int) -> HttpResponse:
     need = _editable_need(request, pk)

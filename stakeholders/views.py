@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from contactpoint import landing, roles
 
@@ -95,7 +95,7 @@ def _add_service_errors(form: OfferForm, exc: ValidationError) -> None:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def offer_new(request: HttpRequest) -> HttpResponse:
     status = 200
     need_notice = False
@@ -150,7 +150,7 @@ def offer_new(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def offer_thanks(request: HttpRequest) -> HttpResponse:
     token = request.session.get(SESSION_SUBMITTED)
     offer = offers.offer_for_tracking_token(token) if token else None
@@ -169,7 +169,7 @@ def _offer_by_token_or_404(token: str) -> Any:
 
 
 @never_cache
-@require_GET
+@require_safe
 def offer_track(request: HttpRequest, token: str) -> HttpResponse:
     offer = _offer_by_token_or_404(token)
     response = render(request, "stakeholders/offer_track.html", {"offer": offer})
@@ -210,7 +210,7 @@ def _optional_path(path: str) -> str | None:
 
 
 @login_required
-@require_GET
+@require_safe
 def my_area_home(request: HttpRequest) -> HttpResponse:
     if roles.is_city_staff(request.user):
         # City staff follow organisations from their own work place, not from here.
@@ -223,7 +223,7 @@ def my_area_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def my_organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_area(request)
     organisation = get_object_or_404(my_area.my_organisations(request.user), pk=pk)
@@ -243,7 +243,7 @@ def my_organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def my_contact_edit(
     request: HttpRequest, organisation_pk: int, pk: int | None = None
 ) -> HttpResponse:
@@ -298,7 +298,7 @@ def my_consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_GET
+@require_safe
 def my_export(request: HttpRequest) -> HttpResponse:
     _require_area(request)
     document = my_area.export_personal_data(user=request.user)
@@ -311,7 +311,7 @@ def my_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def my_erasure(request: HttpRequest) -> HttpResponse:
     _require_area(request)
     form = ErasureRequestForm(request.POST or None)

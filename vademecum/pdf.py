@@ -26,7 +26,7 @@ __all__ = ["PDF_VARIANT", "STATIC_DIR", "agreement_pdf", "blank_pdf", "html_to_p
 
 def html_to_pdf(html: str) -> bytes:
     """The tagged PDF of ``html`` (relative URLs resolve inside ``static/``)."""
-    return rendering.html_to_pdf(html, tagged=True)
+    return rendering.html_to_pdf(html)
 
 
 def _clauses(version: TemplateVersion, values: dict[str, Any], language: str) -> list[dict]:

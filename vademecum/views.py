@@ -19,7 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from matching.models import Match, Stage
 
@@ -66,7 +66,7 @@ def _published_versions() -> list[TemplateVersion]:
     return versions
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     language = _language()
     return render(
@@ -79,7 +79,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def guide_page(request: HttpRequest) -> HttpResponse:
     """The question flow: a recommendation with its reasons once every question is answered."""
     language = _language()
@@ -105,7 +105,7 @@ def guide_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def companies(request: HttpRequest) -> HttpResponse:
     """The private-sector edition: what a company prepares, per instrument."""
     language = _language()
@@ -152,7 +152,7 @@ def _clauses(version: TemplateVersion, language: str) -> list[dict[str, Any]]:
     ]
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     template = get_object_or_404(Template, slug=slug)
     history = list(template.versions.public().order_by("-number"))
@@ -185,7 +185,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
     """Clause-by-clause difference between two public versions (?from=1&to=2)."""
     template = get_object_or_404(Template, slug=slug)
@@ -210,7 +210,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def blank_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     version = get_object_or_404(
         TemplateVersion.objects.public().select_related("template"),
@@ -227,7 +227,7 @@ def blank_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 # --- Legal workspace ------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @legal_required
 def workspace(request: HttpRequest) -> HttpResponse:
     versions = TemplateVersion.objects.select_related("template", "created_by", "approved_by")
@@ -265,7 +265,7 @@ def version_new_draft(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("vademecum:version_edit", pk=draft.pk)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @legal_required
 def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(pk)
@@ -361,7 +361,7 @@ def _agreement(request: HttpRequest, token: str) -> Agreement:
     return get_object_or_404(services.agreements_for(request.user), token=token)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def agreement_new(request: HttpRequest, match_pk: int) -> HttpResponse:
     """The account manager prepares an agreement for a match in negotiation."""
@@ -416,7 +416,7 @@ def agreement_new(request: HttpRequest, match_pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def agreement_detail(request: HttpRequest, token: str) -> HttpResponse:
     """Staff page of an agreement; polled by htmx while the PDF is being rendered."""
@@ -467,7 +467,7 @@ def agreement_sign(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def agreement_pdf(request: HttpRequest, token: str) -> FileResponse:
     agreement = _agreement(request, token)
@@ -480,7 +480,7 @@ def agreement_pdf(request: HttpRequest, token: str) -> FileResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def my_agreements(request: HttpRequest) -> HttpResponse:
     """The agreements of the organisations the user acts for."""
