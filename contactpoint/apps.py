@@ -23,6 +23,8 @@ class ContactPointConfig(AppConfig):
         from . import input_guard, roles
 
         input_guard.guard_admin_autocomplete()
+        # Team leads read the audit trail (read-only for everyone: see admin.AuditEntryAdmin).
+        roles.grant(roles.TEAM_LEAD, "contactpoint.view_auditentry")
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="contactpoint.roles")
         if settings.ENVIRONMENT == "test":
             request_started.connect(_fresh_content_types, dispatch_uid="contactpoint.test_ct")

@@ -35,4 +35,5 @@ def install() -> None:
     )
     erasure = ("stakeholders.view_erasurerequest", "stakeholders.change_erasurerequest")
     roles.grant(roles.ACCOUNT_MANAGER, "stakeholders.view_erasurerequest")
-    roles.grant(roles.TEAM_LEAD, *erasure)
+    # Anonymising a person cannot be undone: team leads only (and superusers).
+    roles.grant(roles.TEAM_LEAD, *erasure, "stakeholders.add_personerasure")
