@@ -48,6 +48,23 @@ def export_sections(person: Person) -> dict[str, Any]:
     return {name: exporter(person) for name, exporter in sorted(_exporters.items())}
 
 
+PageContext = Callable[[Any], dict[str, Any]]
+_page_context: list[PageContext] = []
+
+
+def register_page_context(provider: PageContext) -> None:
+    """``provider(request)`` adds to the privacy notice's context (e.g. the consent texts)."""
+    if provider not in _page_context:
+        _page_context.append(provider)
+
+
+def page_context(request: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for provider in _page_context:
+        context.update(provider(request))
+    return context
+
+
 # --- The sweep -------------------------------------------------------------------------------
 
 

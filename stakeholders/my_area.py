@@ -90,7 +90,7 @@ def my_consents(user: Any, emails: list[str] | None = None) -> QuerySet[Consent]
     if not emails:
         return Consent.objects.none()
     return Consent.objects.filter(_email_in("contact__email", emails)).select_related(
-        "contact__organisation"
+        "contact__organisation", "text"
     )
 
 

@@ -28,6 +28,7 @@ from contactpoint.audit import log_action
 from contactpoint.models import AuditEntry
 from needs.language import offer_lemmas
 
+from . import consent
 from .models import (
     Consent,
     ContactPerson,
@@ -284,3 +285,23 @@ def anonymise_person(
             },
         )
     return record
+
+
+# --- The privacy notice ----------------------------------------------------------------------
+
+
+def privacy_page_context(request: Any) -> dict[str, Any]:
+    """The consent texts in force and, for a signed-in stakeholder, the versions they agreed
+    to (contacts carrying one of their verified addresses), for the privacy notice."""
+    context: dict[str, Any] = {"consent_texts": consent.texts_in_force()}
+    user = request.user
+    if user.is_authenticated and not roles.is_city_staff(user):
+        emails = tuple(
+            EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+        )
+        context["my_consents"] = list(
+            Consent.objects.filter(_email_q("contact__email", emails))
+            .select_related("text", "contact__organisation")
+            .order_by("-given_at")
+        )
+    return context
