@@ -163,9 +163,11 @@ class SpreadsheetMixin:
 
     def _export_response(self, request: HttpRequest, queryset: QuerySet, fmt: str) -> HttpResponse:
         content = imports.export(kind=self.import_kind, queryset=queryset, fmt=fmt)
-        privacy.log_personal_data_read(
-            actor=request.user, what=f"{self.import_kind}_list", format=fmt, rows=queryset.count()
-        )
+        rows = queryset.count()
+        if rows:  # an empty file shows nobody's data
+            privacy.log_personal_data_read(
+                actor=request.user, what=f"{self.import_kind}_list", format=fmt, rows=rows
+            )
         stamp = timezone.localdate().isoformat()
         response = HttpResponse(content, content_type=imports.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = (
