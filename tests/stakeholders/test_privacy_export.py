@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from contactpoint import roles
+from contactpoint.audit import log_action
 from contactpoint.models import AuditEntry
 from stakeholders.models import OrganisationMembership
-from tests.factories import ContactPersonFactory, OrganisationFactory, UserFactory
+from tests.factories import ContactPersonFactory, OrganisationFactory, UserFactory, with_totp
 
 from .offer_support import _fresh_rate_limits, staff_user, verified_user  # noqa: F401
 from .privacy_support import EMAIL, NAME, person_world_fixture  # noqa: F401
@@ -115,9 +118,28 @@ def test_account_managers_cannot_read_the_audit_trail_team_leads_can(client):
 
 
 def with_superuser():
-    from tests.factories import with_totp
-
     user = UserFactory(email="root@comune.example")
     user.is_superuser = user.is_staff = True
     user.save()
     return with_totp(user)
+
+
+def test_the_audit_trail_list_runs_the_same_queries_for_5_or_25_entries(client):
+    lead = staff_user(roles.TEAM_LEAD)
+    client.force_login(lead)
+
+    def add(n):
+        with transaction.atomic():
+            for i in range(n):
+                actor = UserFactory(email=f"actor{AuditEntry.objects.count()}-{i}@example.org")
+                log_action(actor=actor, action="stakeholders.test.done", obj=actor)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/contactpoint/auditentry/").status_code == 200
+        return len(queries)
+
+    add(5)
+    few = count()
+    add(20)
+    assert count() == few
