@@ -29,7 +29,7 @@ class Person:
     user: Any = None
     emails: tuple[str, ...] = ()
     contact_ids: tuple[int, ...] = ()
-    organisation_ids: tuple[int, ...] = ()
+    organisation_ids: tuple[int, ...] = ()  # the ones their account acts for (memberships)
     names: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)

@@ -55,7 +55,9 @@ def _person(*, user: Any, emails: set[str]) -> privacy.Person:
     emails = {email.strip().lower() for email in emails if email and email.strip()}
     contacts = list(ContactPerson.objects.filter(_email_q("email", tuple(emails))))
     names = {f"{c.first_name} {c.last_name}" for c in contacts if c.erased_at is None}
-    organisation_ids = {c.organisation_id for c in contacts}
+    # Only memberships open an organisation's records: a contact row may have been moved to
+    # an organisation the person does not act for (a merge), and shows only their own.
+    organisation_ids: set[int] = set()
     if user is not None:
         names.add(f"{user.first_name} {user.last_name}")
         organisation_ids.update(
@@ -198,11 +200,25 @@ def _delete_user_rows(user: Any) -> None:
         apps.get_model("mfa", "Authenticator").objects.filter(user=user).delete()
 
 
+def _staff_address(person: privacy.Person) -> bool:
+    """Whether one of the addresses is a staff account's: the sweep would rewrite it."""
+    user_ids = EmailAddress.objects.filter(_email_q("email", person.emails)).values("user_id")
+    accounts = get_user_model().objects.filter(
+        _email_q("email", person.emails) | Q(pk__in=user_ids)
+    )
+    return any(account.is_superuser or roles.is_city_staff(account) for account in accounts)
+
+
 def _refresh_offer_lemmas(person: privacy.Person) -> None:
     """The lemma columns repeat an offer's words; the sweep rewrote the words themselves."""
+    organisations = ContactPerson.objects.filter(pk__in=person.contact_ids).values(
+        "organisation_id"
+    )
     offers = list(
         Offer.objects.filter(
-            Q(contact_id__in=person.contact_ids) | Q(organisation_id__in=person.organisation_ids)
+            Q(contact_id__in=person.contact_ids)
+            | Q(organisation_id__in=organisations)
+            | Q(organisation_id__in=person.organisation_ids)
         ).only("pk", "title", "description")
     )
     for offer in offers:
@@ -226,7 +242,9 @@ def anonymise_person(
     transaction, one audit entry (holding no personal data). Staff accounts are refused.
     """
     user = person.user
-    if user is not None and (user.is_superuser or roles.is_city_staff(user)):
+    if (user is not None and (user.is_superuser or roles.is_city_staff(user))) or _staff_address(
+        person
+    ):
         raise ValidationError(_("City staff accounts are not anonymised here."))
     if user is None and not person.contact_ids:
         raise ValidationError(_("There is nothing left to anonymise for this person."))

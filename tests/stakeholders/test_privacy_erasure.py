@@ -21,6 +21,7 @@ from stakeholders.models import (
     Offer,
     PersonErasure,
 )
+from tests.factories import ContactPersonFactory
 
 from .offer_support import _fresh_rate_limits, staff_user  # noqa: F401
 from .privacy_support import EMAIL, PERSON_STRINGS, person_world_fixture, where_found  # noqa: F401
@@ -104,6 +105,18 @@ def test_staff_accounts_are_refused_and_nothing_is_written():
         )
     assert not PersonErasure.objects.exists()
     assert type(manager).objects.get(pk=manager.pk).is_active
+
+
+def test_a_contact_sharing_a_staff_accounts_address_is_refused():
+    manager = staff_user(roles.ACCOUNT_MANAGER)
+    contact = ContactPersonFactory(email=manager.email.upper())
+    with pytest.raises(ValidationError):
+        privacy.anonymise_person(
+            person=privacy.person_for_contact(contact),
+            reason=PersonErasure.Reason.STAFF,
+            actor=None,
+        )
+    assert type(manager).objects.get(pk=manager.pk).email == manager.email
 
 
 def test_the_admin_action_asks_for_confirmation_then_anonymises(client, person_world):
