@@ -3,8 +3,13 @@ anonymisation by the daily job if still inactive; re-running changes nothing."""
 
 from __future__ import annotations
 
+import email
+import os
 import re
+import tempfile
 from datetime import timedelta
+from email import policy
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -14,9 +19,15 @@ from contactpoint.models import AuditEntry, OutboxMessage
 from stakeholders import retention, tasks
 from stakeholders.models import Consent, ContactPerson, PersonErasure, RetentionNotice
 from tests.factories import ContactPersonFactory, OfferFactory, OrganisationFactory
+from tests.fixtures.celery_worker import wait_for
 
 from .offer_support import _fresh_rate_limits  # noqa: F401
 from .privacy_support import where_found
+
+# The worker (another process, started once per session with this environment) writes its
+# mail as files, which the worker test reads; set before any test starts it.
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+os.environ.setdefault("EMAIL_FILE_PATH", tempfile.mkdtemp(prefix="cp-privacy-mail-"))
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +153,24 @@ def test_months_before_clamps_to_the_end_of_the_month():
     moment = timezone.now().replace(year=2026, month=3, day=31)
     assert retention.months_before(moment, 1).date().isoformat() == "2026-02-28"
     assert retention.months_before(moment, 24).date().isoformat() == "2024-03-31"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_warning_from_the_daily_run(celery_worker_process, now, inactive):
+    folder = Path(os.environ["EMAIL_FILE_PATH"])
+
+    assert retention.apply_retention(now=now)["warned"] == 1
+
+    wait_for(lambda: RetentionNotice.objects.filter(sent_at__isnull=False).exists())
+
+    def warning():
+        for path in folder.glob("*.log"):
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if message["To"] == "carla.zampironi@tiglio.org":
+                return message
+        return None
+
+    message = wait_for(warning)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert KEEP_LINK_RE.search(text), text
