@@ -1,4 +1,6 @@
-"""The outbox in the admin: what waits, runs, fails and is dead; dead jobs can be retried."""
+"""The core in the admin: the outbox (what waits, runs, fails and is dead; dead jobs can be
+retried) and the audit trail, which anyone may read with the permission and nobody may
+write, change or delete, superusers included."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import outbox
-from .models import OutboxMessage
+from .models import AuditEntry, OutboxMessage
 
 
 class OutboxStateFilter(admin.SimpleListFilter):
@@ -93,6 +95,69 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", retried)
             % {"count": retried},
         )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class AuditAppFilter(admin.SimpleListFilter):
+    title = _("area")
+    parameter_name = "area"
+
+    def lookups(self, request, model_admin):
+        return [(app.label, app.verbose_name) for app in _audited_apps()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(action__startswith=f"{self.value()}.")
+        return queryset
+
+
+def _audited_apps() -> list:
+    from django.apps import apps
+
+    labels = ("contactpoint", "needs", "stakeholders", "matching", "vademecum", "monitoring")
+    return [apps.get_app_config(label) for label in labels]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: evidence is never added, edited or deleted by hand."""
+
+    list_display = ["created_at", "actor", "action", "object_type", "object_id", "object_repr"]
+    list_filter = [
+        AuditAppFilter,
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        ("content_type", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    ]
+    list_select_related = ["actor", "content_type"]
+    search_fields = ["action", "object_id", "object_repr", "actor__username"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+    fields = readonly_fields = (
+        "created_at",
+        "actor",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "payload",
+    )
+
+    @admin.display(description=_("object type"), ordering="content_type")
+    def object_type(self, entry: AuditEntry) -> str:
+        return str(entry.content_type.name) if entry.content_type else ""
+
+    def get_actions(self, request: HttpRequest):
+        return {}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

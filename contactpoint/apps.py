@@ -25,6 +25,8 @@ class ContactPointConfig(AppConfig):
         input_guard.guard_admin_autocomplete()
         clean_text.guard_user_names()
         date_bounds.guard_date_times()
+        # Team leads read the audit trail (read-only for everyone: see admin.AuditEntryAdmin).
+        roles.grant(roles.TEAM_LEAD, "contactpoint.view_auditentry")
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="contactpoint.roles")
         if settings.ENVIRONMENT == "test":
             request_started.connect(_fresh_content_types, dispatch_uid="contactpoint.test_ct")

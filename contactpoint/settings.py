@@ -403,6 +403,18 @@ OUTBOX_SWEEP_DAYS = envint("OUTBOX_SWEEP_DAYS", 7)
 CONTACTPOINT_NAME = env("CONTACTPOINT_NAME", "Contact Point")
 CONTACTPOINT_CITY = env("CONTACTPOINT_CITY", "Comune di Milano")
 CONTACTPOINT_CONTACT_EMAIL = env("CONTACTPOINT_CONTACT_EMAIL", "contactpoint@localhost")
+# Privacy: contacts with no activity for this many months are anonymised, after a warning
+# e-mail sent this many days before (the privacy notice quotes both).
+CONTACT_RETENTION_MONTHS = envint("CONTACT_RETENTION_MONTHS", 24)
+CONTACT_RETENTION_WARNING_DAYS = envint("CONTACT_RETENTION_WARNING_DAYS", 30)
+if (
+    CONTACT_RETENTION_MONTHS < 1
+    or not 1 <= CONTACT_RETENTION_WARNING_DAYS < 28 * CONTACT_RETENTION_MONTHS
+):
+    raise ImproperlyConfigured(
+        "CONTACT_RETENTION_MONTHS must be at least 1 and CONTACT_RETENTION_WARNING_DAYS between "
+        "1 and the retention period"
+    )
 # Needs not reviewed for this many days are shown as stale.
 # Absolute address of the portal, for links in e-mails sent by workers (no request there).
 # Unset: in production the first of ALLOWED_HOSTS over https; in development it follows PORT

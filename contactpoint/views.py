@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -8,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import health as health_checks
+from . import privacy as privacy_registry
 from .context_processors import portal_context
 
 
@@ -18,7 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "contactpoint/privacy.html")
+    context = {
+        "retention_months": settings.CONTACT_RETENTION_MONTHS,
+        "retention_warning_days": settings.CONTACT_RETENTION_WARNING_DAYS,
+        **privacy_registry.page_context(request),
+    }
+    return render(request, "contactpoint/privacy.html", context)
 
 
 @require_safe

@@ -10,6 +10,11 @@ class MatchingConfig(AppConfig):
     demo_loaders = [(90, "matching.demo.load")]
 
     def ready(self) -> None:
+        # Its part of a person's data export (contactpoint.privacy).
+        from .privacy import install as install_privacy
+
+        install_privacy()
+
         # These modules import models, which load once the app registry is ready: here.
         from contactpoint import roles
 

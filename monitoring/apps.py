@@ -10,6 +10,11 @@ class MonitoringConfig(AppConfig):
     demo_loaders = [(95, "monitoring.demo.load")]
 
     def ready(self) -> None:
+        # Its part of a person's data export (contactpoint.privacy).
+        from .privacy import install as install_privacy
+
+        install_privacy()
+
         from django.db.models.signals import post_migrate
 
         from contactpoint import roles

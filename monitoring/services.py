@@ -21,7 +21,7 @@ from contactpoint.audit import log_action
 from contactpoint.context_processors import absolute_url
 from matching.lifecycle import MatchError
 from matching.models import Match, Stage
-from stakeholders.consent import CONSENT_TEXT_VERSION
+from stakeholders.consent import current_version
 from stakeholders.models import Consent, ContactPerson
 
 from .models import (
@@ -327,7 +327,8 @@ def contacts_to_renew(*, now: Any = None) -> Any:
         contact=OuterRef("pk"), purpose=Consent.Purpose.CONTACT, withdrawn_at__isnull=True
     )
     current = active.filter(
-        text_version=CONSENT_TEXT_VERSION, given_at__gte=now - timedelta(days=days)
+        text_version=current_version(Consent.Purpose.CONTACT),
+        given_at__gte=now - timedelta(days=days),
     )
     return ContactPerson.objects.filter(
         Exists(active), ~Exists(current), organisation__merged_into__isnull=True

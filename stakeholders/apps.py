@@ -10,7 +10,14 @@ class StakeholdersConfig(AppConfig):
     demo_loaders = [(20, "stakeholders.demo.load"), (40, "stakeholders.demo_offers.load")]
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from contactpoint import roles
+
+        # The seeded consent texts are reference data: present after every migrate and flush.
+        post_migrate.connect(
+            ensure_consent_texts, sender=self, dispatch_uid="stakeholders.consent_texts"
+        )
 
         # Account managers and team leads keep the registry: they see and edit every
         # organisation, its people and history, and work the offers. Consents are evidence:
@@ -50,3 +57,10 @@ class StakeholdersConfig(AppConfig):
         from .intake_hooks import install
 
         install()
+
+
+def ensure_consent_texts(*, apps=None, **kwargs) -> None:
+    from .consent_seed import ensure_consent_texts as ensure
+    from .models import ConsentText
+
+    ensure(ConsentText)

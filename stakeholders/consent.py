@@ -1,45 +1,94 @@
 """The consent texts a contact person agrees to, and the version they belong to.
 
-A ``Consent`` row stores the purpose and ``CONSENT_TEXT_VERSION``; when the wording below
-changes in substance, bump the version (and keep the old wording in the history of this
-file), so every stored consent still says which text the person saw.
+The wording lives in ``ConsentText`` rows (one per purpose and version, Italian and English,
+added by a superuser in the admin, never edited). A ``Consent`` points at the version the
+person saw; forms always show, and record, the version in force.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from datetime import datetime
+from typing import Any
 
-from .models import Consent
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from contactpoint.audit import log_action
+
+from .models import Consent, ConsentText
+
+# The version seeded with the portal (migration 0010); newer ones come from the admin.
 CONSENT_TEXT_VERSION = "2026-11"
-
-CONSENT_TEXTS = {
-    Consent.Purpose.CONTACT: _(
-        "I agree that the contact point of %(city)s may use my name, e-mail address and "
-        "phone number to contact me about this offer and about collaborations with the city. "
-        "I can withdraw this consent at any time."
-    ),
-    Consent.Purpose.SURVEY: _(
-        "I agree to receive, once a year, the contact point's survey on the state of "
-        "collaborations, needs and resources. I can withdraw this consent at any time."
-    ),
-    Consent.Purpose.NEWS: _(
-        "I agree to receive news from the contact point about new needs and events, at most "
-        "once a month. I can withdraw this consent at any time."
-    ),
-    Consent.Purpose.PUBLICITY: _(
-        "I agree that my name and role may be mentioned in the city's communication about "
-        "collaborations I took part in. I can withdraw this consent at any time."
-    ),
-}
 
 # Needed to handle an offer at all: the form cannot be sent without it.
 REQUIRED_PURPOSES = (Consent.Purpose.CONTACT,)
 
 
+def text_in_force(purpose: str) -> ConsentText:
+    """The version a person agrees to now; a purpose without any text is a set-up error."""
+    text = ConsentText.objects.in_force(Consent.Purpose(purpose))
+    if text is None:
+        raise ValidationError({"purpose": [_("No consent text is in force for this purpose.")]})
+    return text
+
+
+def current_version(purpose: str) -> str:
+    return text_in_force(purpose).version
+
+
 def consent_text(purpose: str) -> str:
     """The current wording for ``purpose`` in the active language."""
-    text = str(CONSENT_TEXTS[Consent.Purpose(purpose)])
-    # The city is data (settings), not part of the wording.
-    return text % {"city": settings.CONTACTPOINT_CITY} if "%(city)s" in text else text
+    return text_in_force(purpose).text
+
+
+def texts_in_force() -> list[ConsentText]:
+    """The version in force of every purpose, in the order of ``Consent.Purpose``."""
+    texts = [ConsentText.objects.in_force(purpose) for purpose in Consent.Purpose.values]
+    return [text for text in texts if text is not None]
+
+
+def publish_consent_text(
+    *,
+    purpose: str,
+    version: str,
+    text_it: str,
+    text_en: str,
+    actor: Any,
+    effective_from: datetime | None = None,
+) -> ConsentText:
+    """Store a new version of a consent text (superusers, from the admin); audited.
+
+    Versions are evidence of what people agreed to: an existing one is never rewritten.
+    """
+    if purpose not in Consent.Purpose.values:
+        raise ValidationError({"purpose": [_("Choose a valid consent purpose.")]})
+    version = version.strip()
+    errors: dict[str, list[str]] = {}
+    if not version:
+        errors["version"] = [_("Give the new version a name, e.g. 2027-03.")]
+    if not text_it.strip():
+        errors["text_it"] = [_("The Italian text is required.")]
+    if not text_en.strip():
+        errors["text_en"] = [_("The English text is required.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if ConsentText.objects.filter(purpose=purpose, version=version).exists():
+            raise ValidationError({"version": [_("This version already exists.")]})
+        text = ConsentText.objects.create(
+            purpose=purpose,
+            version=version,
+            text_it=text_it.strip(),
+            text_en=text_en.strip(),
+            effective_from=effective_from or timezone.now(),
+            created_by=actor,
+        )
+        log_action(
+            actor=actor,
+            action="stakeholders.consent_text.published",
+            obj=text,
+            payload={"purpose": purpose, "version": version},
+        )
+    return text

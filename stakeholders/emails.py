@@ -11,7 +11,7 @@ from django.utils import translation
 from contactpoint import mail
 from contactpoint.context_processors import absolute_url, portal_context
 
-from .models import ErasureRequest, Offer
+from .models import ErasureRequest, Offer, RetentionNotice
 
 
 def _send(*, template: str, context: dict[str, Any], to: list[str], language: str) -> None:
@@ -61,4 +61,22 @@ def send_erasure_request_notice(*, erasure: ErasureRequest) -> None:
         context={"erasure": erasure, "admin_url": admin_url},
         to=[settings.CONTACTPOINT_CONTACT_EMAIL],
         language=settings.LANGUAGE_CODE,
+    )
+
+
+def send_retention_warning(*, notice: RetentionNotice, keep_token: str) -> None:
+    """Warn an inactive contact that their data will be anonymised unless they keep them."""
+    contact = notice.contact
+    _send(
+        template="retention_warning",
+        context={
+            "contact": contact,
+            "organisation": contact.organisation,
+            "anonymise_after": notice.anonymise_after,
+            "months": settings.CONTACT_RETENTION_MONTHS,
+            "keep_url": absolute_url(reverse("offers:retention_keep", args=[keep_token])),
+            "privacy_url": absolute_url(reverse("privacy")),
+        },
+        to=[contact.email],
+        language=contact.language or settings.LANGUAGE_CODE,
     )

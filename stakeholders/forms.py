@@ -16,7 +16,7 @@ from needs.models import InterventionArea, Municipio, Need, Neighbourhood, Resou
 from needs.widgets import NeighbourhoodCheckboxes
 
 from . import offers, organisation_fields, registry
-from .consent import CONSENT_TEXT_VERSION, consent_text
+from .consent import consent_text, current_version
 from .models import Consent, ContactPerson, Organisation
 
 phone_validator = RegexValidator(
@@ -190,7 +190,7 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
         # The error summary names these by a short label, not by the whole consent text.
         self.fields["consent_contact"].summary_label = _("Consent to be contacted")  # type: ignore[attr-defined]
         self.fields["consent_survey"].summary_label = _("Consent to the survey")  # type: ignore[attr-defined]
-        self.consent_text_version = CONSENT_TEXT_VERSION
+        self.consent_text_version = current_version(Consent.Purpose.CONTACT)
         self.style_widgets()
 
     # Sections for the template.

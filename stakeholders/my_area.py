@@ -16,9 +16,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from contactpoint import outbox, roles
+from contactpoint import privacy as contactpoint_privacy
 from contactpoint.audit import log_action
 
-from . import contacts, registry
+from . import contacts, privacy, registry
 from .contacts import CONTACT_FIELDS
 from .models import Consent, ContactPerson, ErasureRequest, Offer, Organisation
 
@@ -89,7 +90,7 @@ def my_consents(user: Any, emails: list[str] | None = None) -> QuerySet[Consent]
     if not emails:
         return Consent.objects.none()
     return Consent.objects.filter(_email_in("contact__email", emails)).select_related(
-        "contact__organisation"
+        "contact__organisation", "text"
     )
 
 
@@ -276,6 +277,13 @@ def export_personal_data(*, user: Any) -> dict[str, Any]:
             for r in ErasureRequest.objects.filter(user=user)
         ],
     }
+    # The person's own records everywhere in the portal: contacts with the consent texts
+    # agreed to and the history recorded about them, matches, survey answers, training, and
+    # what they did themselves.
+    person = privacy.person_for_user(user)
+    document["my_contacts"] = privacy.contacts_export(person)
+    document.update(contactpoint_privacy.export_sections(person))
+    document["own_actions"] = privacy.own_audit_export(person)
     with transaction.atomic():
         log_action(
             actor=user,

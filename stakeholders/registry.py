@@ -32,6 +32,7 @@ from .identity import (
 )
 from .models import (
     Consent,
+    ConsentText,
     ContactPerson,
     DuplicateFlag,
     Interaction,
@@ -135,16 +136,22 @@ def give_consent(
     source: str = "form",
     actor: Any = None,
 ) -> Consent:
-    """Record that ``contact`` agreed to ``purpose`` on ``text_version`` (now).
+    """Record that ``contact`` agreed to ``purpose`` on ``text_version`` (now), by default
+    the version in force, linking the exact wording (``ConsentText``).
 
     Agreeing again to the same purpose and version while the consent is active changes
     nothing and returns the existing record.
     """
-    from .consent import CONSENT_TEXT_VERSION
+    from .consent import text_in_force
 
     if purpose not in Consent.Purpose.values:
         raise ValidationError({"purpose": [_("Choose a valid consent purpose.")]})
-    version = text_version or CONSENT_TEXT_VERSION
+    if text_version:
+        text = ConsentText.objects.filter(purpose=purpose, version=text_version).first()
+        version = text_version
+    else:
+        text = text_in_force(purpose)
+        version = text.version
     with transaction.atomic():
         existing = (
             Consent.objects.select_for_update()
@@ -154,7 +161,7 @@ def give_consent(
         if existing is not None:
             return existing
         consent = Consent.objects.create(
-            contact=contact, purpose=purpose, text_version=version, source=source[:40]
+            contact=contact, purpose=purpose, text_version=version, text=text, source=source[:40]
         )
         log_action(
             actor=actor,

@@ -69,3 +69,19 @@ def run_import_job(job_id: str) -> str | None:
 
     job = import_jobs.run_import(job_id=job_id)
     return job.status if job is not None else None
+
+
+@shared_task(name="stakeholders.send_retention_warning", time_limit=60, soft_time_limit=50)
+def send_retention_warning(notice_id: int) -> bool:
+    """E-mail an inactive contact the warning with their "keep my data" link, once."""
+    from . import retention
+
+    return retention.send_warning(notice_id=notice_id)
+
+
+@shared_task(name="stakeholders.apply_contact_retention", time_limit=1800, soft_time_limit=1750)
+def apply_contact_retention() -> dict[str, int]:
+    """Beat, daily: warn the newly inactive contacts, anonymise those still inactive."""
+    from . import retention
+
+    return retention.apply_retention()

@@ -27,4 +27,5 @@ urlpatterns = [
     path("my/consents/<int:pk>/withdraw/", views.my_consent_withdraw, name="my_consent_withdraw"),
     path("my/export/", views.my_export, name="my_export"),
     path("my/erasure/", views.my_erasure, name="my_erasure"),
+    path("my/keep/<str:token>/", views.retention_keep, name="retention_keep"),
 ]

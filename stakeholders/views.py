@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from contactpoint import landing, roles
 
-from . import my_area, offers, registry
+from . import my_area, offers, registry, retention
 from .forms import (
     ContactPersonForm,
     ErasureRequestForm,
@@ -328,3 +328,21 @@ def my_erasure(request: HttpRequest) -> HttpResponse:
             messages.info(request, _("You already have a request waiting; we will write to you."))
         return redirect("offers:my_area")
     return render(request, "stakeholders/erasurerequest_form.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def retention_keep(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of the retention warning: a button (link checkers only GET), then kept."""
+    notice = retention.notice_for_token(token)
+    if notice is None:
+        raise Http404
+    kept = notice.kept_at is not None
+    if request.method == "POST":
+        notice = retention.keep_data(notice=notice)
+        kept = True
+    return render(
+        request,
+        "stakeholders/retentionnotice_keep.html",
+        {"notice": notice, "kept": kept, "months": retention.retention_months()},
+    )

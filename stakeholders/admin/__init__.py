@@ -9,7 +9,8 @@ User accounts and network members (inlines) are still saved and audited by the a
 
 One module a seam: ``organisations``, ``people`` (contacts, consents, interactions,
 memberships), ``offers``, ``duplicates`` and ``merges``, ``spreadsheets`` (import and
-export on a changelist) and ``import_jobs``, ``intake`` (erasure requests); ``common``
+export on a changelist) and ``import_jobs``, ``intake`` (erasure requests), ``privacy``
+(consent texts, anonymisation, personal-data downloads); ``common``
 holds what they share. Importing them here registers them with the admin site.
 """
 
@@ -22,9 +23,11 @@ from .merges import OrganisationMergeAdmin
 from .offers import OfferAdmin
 from .organisations import OrganisationAdmin
 from .people import ConsentAdmin, ContactPersonAdmin, InteractionAdmin, OrganisationMembershipAdmin
+from .privacy import ConsentTextAdmin, PersonErasureAdmin, RetentionNoticeAdmin
 
 __all__ = [
     "ConsentAdmin",
+    "ConsentTextAdmin",
     "ContactPersonAdmin",
     "DuplicateFlagAdmin",
     "ErasureRequestAdmin",
@@ -34,4 +37,6 @@ __all__ = [
     "OrganisationAdmin",
     "OrganisationMembershipAdmin",
     "OrganisationMergeAdmin",
+    "PersonErasureAdmin",
+    "RetentionNoticeAdmin",
 ]

@@ -12,10 +12,11 @@ from django.utils.translation import ngettext
 
 from .. import my_area
 from ..models import ErasureRequest
+from .privacy import ErasureRequestPrivacyActions
 
 
 @admin.register(ErasureRequest)
-class ErasureRequestAdmin(admin.ModelAdmin):
+class ErasureRequestAdmin(ErasureRequestPrivacyActions, admin.ModelAdmin):
     """Staff read the request, act on the data, then close it with an action (audited)."""
 
     list_display = ("created_at", "email", "user", "status", "handled_by", "handled_at")
@@ -33,7 +34,7 @@ class ErasureRequestAdmin(admin.ModelAdmin):
         "handled_at",
         "notes",
     )
-    actions = ("mark_done", "mark_rejected")
+    actions = ("anonymise", "mark_done", "mark_rejected")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # requests come from the stakeholders themselves

@@ -23,6 +23,7 @@ from ..models import (
     OrganisationMembership,
 )
 from .common import _changed_fields
+from .privacy import ContactPrivacyActions
 from .spreadsheets import SpreadsheetMixin
 
 
@@ -172,7 +173,7 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(ContactPerson)
-class ContactPersonAdmin(SpreadsheetMixin, admin.ModelAdmin):
+class ContactPersonAdmin(ContactPrivacyActions, SpreadsheetMixin, admin.ModelAdmin):
     import_kind = imports.CONTACTS
     list_display = ("__str__", "organisation", "role", "email", "phone", "language", "consents")
     list_select_related = ("organisation",)
@@ -181,7 +182,7 @@ class ContactPersonAdmin(SpreadsheetMixin, admin.ModelAdmin):
     autocomplete_fields = ("organisation",)
     fields = ("organisation", *contacts.CONTACT_FIELDS)
     inlines = (ConsentInline,)
-    actions = ("export_csv", "export_xlsx")
+    actions = ("export_csv", "export_xlsx", "download_personal_data", "anonymise")
     list_per_page = 50
     show_full_result_count = False
 

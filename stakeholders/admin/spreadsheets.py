@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import import_jobs, imports
+from .. import import_jobs, imports, privacy
 
 IMPORT_SALT = "stakeholders.admin.import"
 IMPORT_SESSION_KEY = "stakeholders_import"
@@ -163,6 +163,11 @@ class SpreadsheetMixin:
 
     def _export_response(self, request: HttpRequest, queryset: QuerySet, fmt: str) -> HttpResponse:
         content = imports.export(kind=self.import_kind, queryset=queryset, fmt=fmt)
+        rows = queryset.count()
+        if rows:  # an empty file shows nobody's data
+            privacy.log_personal_data_read(
+                actor=request.user, what=f"{self.import_kind}_list", format=fmt, rows=rows
+            )
         stamp = timezone.localdate().isoformat()
         response = HttpResponse(content, content_type=imports.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = (

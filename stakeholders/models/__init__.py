@@ -13,10 +13,12 @@ from .organisations import (
     OrganisationMerge,
     OrganisationQuerySet,
 )
+from .privacy import ConsentText, PersonErasure, RetentionNotice
 from .records import ErasureRequest, ImportJob
 
 __all__ = [
     "Consent",
+    "ConsentText",
     "ContactPerson",
     "DuplicateFlag",
     "ErasureRequest",
@@ -28,5 +30,7 @@ __all__ = [
     "OrganisationMembership",
     "OrganisationMerge",
     "OrganisationQuerySet",
+    "PersonErasure",
+    "RetentionNotice",
     "new_tracking_token",
 ]

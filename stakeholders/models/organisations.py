@@ -241,6 +241,8 @@ class ContactPerson(models.Model):
     )
     is_primary = models.BooleanField(_("main contact"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Set when the person was anonymised (stakeholders.privacy): the row stays for the counts.
+    erased_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact person")
@@ -266,6 +268,15 @@ class Consent(models.Model):
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     text_version = models.CharField(_("text version"), max_length=40)
+    # The exact wording agreed to (``text_version`` repeats its version for filters).
+    text = models.ForeignKey(
+        "stakeholders.ConsentText",
+        verbose_name=_("text agreed to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consents",
+    )
     given_at = models.DateTimeField(_("given"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=40, default="form")
