@@ -28,10 +28,9 @@ from tests.factories import (
     MatchFactory,
     OfferFactory,
     OrganisationFactory,
+    UserFactory,
 )
 from tests.monitoring.support import collaboration
-
-from .offer_support import verified_user
 
 NAME = "Ottavia Quaglieri"
 EMAIL = "ottavia.quaglieri@quercia-srl.it"
@@ -48,7 +47,7 @@ def person_world_fixture() -> dict[str, Any]:
     the other contact of the organisation and keeps his consent."""
     now = timezone.now()
     organisation = OrganisationFactory(legal_name="Quercia S.r.l.")
-    user = verified_user(EMAIL)
+    user = UserFactory(email=EMAIL, role=roles.STAKEHOLDER, verified=True)
     user.first_name, user.last_name = "Ottavia", "Quaglieri"
     user.save()
     OrganisationMembership.objects.create(user=user, organisation=organisation)
@@ -158,6 +157,5 @@ def where_found(needle: str) -> list[str]:
 
 
 def staff(role: str = roles.TEAM_LEAD):
-    from .offer_support import staff_user
 
-    return staff_user(role)
+    return UserFactory(role=role, totp=True)

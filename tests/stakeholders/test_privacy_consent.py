@@ -15,13 +15,7 @@ from stakeholders import consent, registry
 from stakeholders.models import Consent, ConsentText, ContactPerson, OrganisationMembership
 from tests.factories import ContactPersonFactory, OrganisationFactory, UserFactory, with_totp
 
-from .offer_support import (  # noqa: F401
-    _fresh_rate_limits,
-    form_data,
-    places_fixture,
-    staff_user,
-    verified_user,
-)
+from .offer_support import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +74,7 @@ def test_a_version_is_never_rewritten_and_bad_input_is_a_field_error():
 
 
 def test_my_area_and_the_privacy_notice_show_the_version_and_text_agreed_to(client):
-    user = verified_user("irene@acero.it")
+    user = UserFactory(email="irene@acero.it", role=roles.STAKEHOLDER, verified=True)
     organisation = OrganisationFactory(legal_name="Acero S.p.A.")
     OrganisationMembership.objects.create(user=user, organisation=organisation)
     contact = ContactPersonFactory(organisation=organisation, email="irene@acero.it")
@@ -104,7 +98,7 @@ def test_the_sign_up_page_shows_the_texts_in_force(client):
 
 def test_only_a_superuser_adds_a_version_and_nobody_edits_or_deletes_one(client):
     text = ConsentText.objects.get(purpose="contact", version="2026-11")
-    client.force_login(staff_user(roles.TEAM_LEAD))
+    client.force_login(UserFactory(role=roles.TEAM_LEAD, totp=True))
     assert client.get("/admin/stakeholders/consenttext/").status_code == 200
     assert client.get("/admin/stakeholders/consenttext/add/").status_code == 403
 

@@ -21,9 +21,8 @@ from stakeholders.models import (
     Offer,
     PersonErasure,
 )
-from tests.factories import ContactPersonFactory
+from tests.factories import ContactPersonFactory, UserFactory
 
-from .offer_support import _fresh_rate_limits, staff_user  # noqa: F401
 from .privacy_support import EMAIL, PERSON_STRINGS, person_world_fixture, where_found  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +53,7 @@ def test_the_person_is_gone_from_every_text_column_and_the_kpis_are_unchanged(pe
     for needle in PERSON_STRINGS:
         assert where_found(needle), f"the data set should hold {needle!r} before the erasure"
     before = figures()
-    lead = staff_user(roles.TEAM_LEAD)
+    lead = UserFactory(role=roles.TEAM_LEAD, totp=True)
 
     record = privacy.anonymise_person(
         person=privacy.person_for_user(person_world["user"]),
@@ -98,7 +97,7 @@ def test_an_anonymised_account_can_no_longer_sign_in(client, person_world):
 
 
 def test_staff_accounts_are_refused_and_nothing_is_written():
-    manager = staff_user(roles.ACCOUNT_MANAGER)
+    manager = UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
     with pytest.raises(ValidationError):
         privacy.anonymise_person(
             person=privacy.person_for_user(manager), reason=PersonErasure.Reason.STAFF, actor=None
@@ -108,7 +107,7 @@ def test_staff_accounts_are_refused_and_nothing_is_written():
 
 
 def test_a_contact_sharing_a_staff_accounts_address_is_refused():
-    manager = staff_user(roles.ACCOUNT_MANAGER)
+    manager = UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
     contact = ContactPersonFactory(email=manager.email.upper())
     with pytest.raises(ValidationError):
         privacy.anonymise_person(
@@ -120,7 +119,7 @@ def test_a_contact_sharing_a_staff_accounts_address_is_refused():
 
 
 def test_the_admin_action_asks_for_confirmation_then_anonymises(client, person_world):
-    lead = staff_user(roles.TEAM_LEAD)
+    lead = UserFactory(role=roles.TEAM_LEAD, totp=True)
     client.force_login(lead)
     url = "/admin/stakeholders/erasurerequest/"
     data = {"action": "anonymise", "_selected_action": [person_world["erasure"].pk]}
@@ -137,7 +136,7 @@ def test_the_admin_action_asks_for_confirmation_then_anonymises(client, person_w
 
 
 def test_account_managers_cannot_anonymise(client, person_world):
-    client.force_login(staff_user(roles.ACCOUNT_MANAGER))
+    client.force_login(UserFactory(role=roles.ACCOUNT_MANAGER, totp=True))
     response = client.post(
         "/admin/stakeholders/contactperson/",
         {"action": "anonymise", "_selected_action": [person_world["contact"].pk], "confirm": "yes"},

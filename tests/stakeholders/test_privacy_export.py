@@ -15,7 +15,6 @@ from contactpoint.models import AuditEntry
 from stakeholders.models import OrganisationMembership
 from tests.factories import ContactPersonFactory, OrganisationFactory, UserFactory, with_totp
 
-from .offer_support import _fresh_rate_limits, staff_user, verified_user  # noqa: F401
 from .privacy_support import EMAIL, NAME, person_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +52,7 @@ def test_the_export_holds_every_kind_of_record_about_the_person(client, person_w
 
 
 def test_a_stakeholder_never_gets_another_persons_data(client, person_world):
-    other = verified_user("bruno@beta.it")
+    other = UserFactory(email="bruno@beta.it", role=roles.STAKEHOLDER, verified=True)
     OrganisationMembership.objects.create(user=other, organisation=OrganisationFactory())
     ContactPersonFactory(email="bruno@beta.it", organisation=OrganisationFactory())
     client.force_login(other)
@@ -69,7 +68,7 @@ def test_a_stakeholder_never_gets_another_persons_data(client, person_world):
 
 
 def test_a_staff_download_of_a_persons_data_is_audited(client, person_world):
-    manager = staff_user(roles.ACCOUNT_MANAGER)
+    manager = UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
     client.force_login(manager)
     response = client.post(
         "/admin/stakeholders/contactperson/",
@@ -84,7 +83,7 @@ def test_a_staff_download_of_a_persons_data_is_audited(client, person_world):
 
 
 def test_a_staff_export_of_the_contact_list_is_audited(client, person_world):
-    manager = staff_user(roles.ACCOUNT_MANAGER)
+    manager = UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
     client.force_login(manager)
     response = client.get("/admin/stakeholders/contactperson/export/?format=csv")
     assert response.status_code == 200
@@ -111,9 +110,9 @@ def test_the_audit_trail_is_browsable_and_read_only_even_for_superusers(client, 
 
 
 def test_account_managers_cannot_read_the_audit_trail_team_leads_can(client):
-    client.force_login(staff_user(roles.ACCOUNT_MANAGER))
+    client.force_login(UserFactory(role=roles.ACCOUNT_MANAGER, totp=True))
     assert client.get("/admin/contactpoint/auditentry/").status_code == 403
-    client.force_login(staff_user(roles.TEAM_LEAD))
+    client.force_login(UserFactory(role=roles.TEAM_LEAD, totp=True))
     assert client.get("/admin/contactpoint/auditentry/").status_code == 200
 
 
@@ -125,7 +124,7 @@ def with_superuser():
 
 
 def test_the_audit_trail_list_runs_the_same_queries_for_5_or_25_entries(client):
-    lead = staff_user(roles.TEAM_LEAD)
+    lead = UserFactory(role=roles.TEAM_LEAD, totp=True)
     client.force_login(lead)
 
     def add(n):

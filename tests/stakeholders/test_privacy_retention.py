@@ -21,7 +21,6 @@ from stakeholders.models import Consent, ContactPerson, PersonErasure, Retention
 from tests.factories import ContactPersonFactory, OfferFactory, OrganisationFactory
 from tests.fixtures.celery_worker import wait_for
 
-from .offer_support import _fresh_rate_limits  # noqa: F401
 from .privacy_support import where_found
 
 # The worker (another process, started once per session with this environment) writes its
