@@ -157,5 +157,4 @@ def where_found(needle: str) -> list[str]:
 
 
 def staff(role: str = roles.TEAM_LEAD):
-
     return UserFactory(role=role, totp=True)
