@@ -9,9 +9,11 @@ from django.views.decorators.http import require_GET
 
 from . import health as health_checks
 from .context_processors import portal_context
+from .pagecache import anonymous_page
 
 
 @require_GET
+@anonymous_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "contactpoint/home.html")
 
