@@ -14,6 +14,7 @@ BENCHMARKS: list[str] = [
     "benchmarks.offers.run",
     "benchmarks.vademecum.run",
     "benchmarks.monitoring.run",
+    "benchmarks.pages.run",
 ]
 
 

@@ -381,3 +381,40 @@ def post_forms(
         list(pool.map(send, range(count)))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def get_pages(
+    host: str, port: int, paths: list[str], *, count: int, clients: int, headers: Mapping[str, str]
+) -> LoadResult:
+    """GET ``count`` pages, cycling through ``paths``, from ``clients`` threads with one
+    keep-alive connection each and no cookies (every request an anonymous visitor)."""
+    result = LoadResult()
+    lock = threading.Lock()
+    local = threading.local()
+
+    def send(i: int) -> None:
+        path = paths[i % len(paths)]
+        if getattr(local, "conn", None) is None:
+            local.conn = http.client.HTTPConnection(host, port, timeout=120)
+        started = time.perf_counter()
+        try:
+            local.conn.request("GET", path, headers=dict(headers))
+            response = local.conn.getresponse()
+            response.read()
+            status = response.status
+            error = "" if status == 200 else f"{status} for {path}"
+        except (OSError, http.client.HTTPException) as exc:
+            local.conn = None
+            status, error = 0, f"{exc!r} for {path}"
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            result.statuses[status] += 1
+            result.latencies_ms.append(elapsed)
+            if error:
+                result.errors.append(error)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(send, range(count)))
+    result.seconds = time.perf_counter() - started
+    return result

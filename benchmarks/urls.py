@@ -1,5 +1,6 @@
-"""The portal's URLs plus ``/bench/bare-form/``: a Django form validated and answered with
-no business logic, the baseline the offer POST is compared with."""
+"""The portal's URLs plus two baselines: ``/bench/bare-form/``, a Django form validated and
+answered with no business logic (for the offer POST), and ``/bench/bare-page/``, a GET
+answered with a fixed page through the same middleware (for the public pages)."""
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,4 +24,12 @@ def bare_form(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True}, status=201)
 
 
-urlpatterns = [path("bench/bare-form/", bare_form), *portal_urlpatterns]
+def bare_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("<!DOCTYPE html><html><body><p>Contact Point</p></body></html>")
+
+
+urlpatterns = [
+    path("bench/bare-form/", bare_form),
+    path("bench/bare-page/", bare_page),
+    *portal_urlpatterns,
+]

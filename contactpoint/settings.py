@@ -184,6 +184,10 @@ CACHES = {
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Public pages kept for anonymous visitors in each process's memory (contactpoint.pagecache):
+# how long at most (0 turns it off) and how many per process.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 300)
+PAGE_CACHE_MAX_ENTRIES = envint("PAGE_CACHE_MAX_ENTRIES", 500)
 
 # --- Client addresses and rate limits ------------------------------------------------------
 # How many reverse proxies under our control sit in front of the web server. 0 (default):

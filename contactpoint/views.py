@@ -11,9 +11,11 @@ from django.views.decorators.http import require_safe
 from . import health as health_checks
 from . import privacy as privacy_registry
 from .context_processors import portal_context
+from .pagecache import anonymous_page
 
 
 @require_safe
+@anonymous_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "contactpoint/home.html")
 

@@ -34,6 +34,46 @@ class NeedsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(seed_thesaurus, sender=self, dispatch_uid="needs.thesaurus")
+        follow_public_changes()
+
+
+PUBLIC_MODELS = (
+    "Need",
+    "Department",
+    "InterventionArea",
+    "Municipio",
+    "Neighbourhood",
+    "ThesaurusGroup",
+    "ThesaurusTerm",
+)
+
+
+def follow_public_changes() -> None:
+    """The kept public pages (contactpoint.pagecache) show needs, their reference data and
+    search through the thesaurus: any save or delete of those rows retires them. (Queryset
+    ``update()`` sends no signal: no public data is changed that way.)"""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from . import models
+
+    for name in PUBLIC_MODELS:
+        model = getattr(models, name)
+        for signal in (post_save, post_delete):
+            signal.connect(retire_public_pages, sender=model, dispatch_uid=f"pages.{name}")
+    m2m_changed.connect(
+        retire_public_pages,
+        sender=models.Neighbourhood.municipi.through,
+        dispatch_uid="pages.Neighbourhood.municipi",
+    )
+
+
+def retire_public_pages(**kwargs: object) -> None:
+    from contactpoint.pagecache import new_catalogue_version
+
+    action = kwargs.get("action")
+    if action is not None and not str(action).startswith("post_"):
+        return  # m2m_changed: once, after the change
+    new_catalogue_version()
 
 
 def seed_thesaurus(*, using: str = "default", **kwargs: object) -> None:

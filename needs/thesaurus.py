@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from contactpoint.audit import log_action
+from contactpoint.pagecache import held_versions
 
 from .language import normalise
 from .reference import ReferenceDataError, _rows
@@ -65,6 +66,15 @@ def load_thesaurus_rows(
 ) -> tuple[int, int]:
     """Write checked groups with the given models (real or a migration's historical ones).
     Returns (groups created, terms created)."""
+    with held_versions():  # the public pages search through it: one new version
+        return _load_thesaurus_rows(
+            groups, group_model=group_model, term_model=term_model, replace=replace
+        )
+
+
+def _load_thesaurus_rows(
+    groups: list[GroupRow], *, group_model: Any, term_model: Any, replace: bool
+) -> tuple[int, int]:
     created_groups = created_terms = 0
     # A migration's historical model may predate the ``generic`` flag.
     has_generic = any(f.name == "generic" for f in group_model._meta.get_fields())

@@ -24,6 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from contactpoint.pagecache import anonymous_page
+
 from . import language, services
 from .filters import NeedFilter
 from .forms import CloseNeedForm, NeedForm
@@ -49,6 +51,7 @@ def catalogue_queryset() -> QuerySet[Need]:
 
 @require_safe
 @vary_on_headers("HX-Request", "HX-History-Restore-Request")
+@anonymous_page
 def need_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = NeedFilter(request.GET, queryset=catalogue_queryset(), request=request)
     # An invalid filter (unknown area, too long text) is shown next to its field, and no
@@ -88,6 +91,7 @@ def need_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_safe
+@anonymous_page
 def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # A NIL may straddle two or three Municipi: the page names them all.
     need = get_object_or_404(

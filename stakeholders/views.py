@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from contactpoint import landing, roles
+from contactpoint.pagecache import anonymous_page
 
 from . import my_area, offers, registry, retention
 from .forms import (
@@ -96,6 +97,7 @@ def _add_service_errors(form: OfferForm, exc: ValidationError) -> None:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@anonymous_page
 def offer_new(request: HttpRequest) -> HttpResponse:
     status = 200
     need_notice = False

@@ -105,3 +105,12 @@ def _flush_waits_for_the_worker():
     testcases.TransactionTestCase._fixture_teardown = teardown
     yield
     testcases.TransactionTestCase._fixture_teardown = original
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_pages():
+    """Each test starts with no public page kept in this process (contactpoint.pagecache):
+    a page kept by an earlier test, whose rows are gone, must not answer for this one."""
+    from contactpoint.pagecache import clear_local
+
+    clear_local()
