@@ -13,7 +13,7 @@ from needs import services as need_services
 from stakeholders.models import Offer
 from tests.factories import NeedFactory, UserFactory, valid_vat_number
 
-from .offer_support import _fresh_rate_limits, form_data, places_fixture  # noqa: F401
+from .offer_support import form_data
 
 pytestmark = pytest.mark.django_db
 

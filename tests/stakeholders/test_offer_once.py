@@ -10,10 +10,7 @@ from rest_framework.test import APIClient
 from contactpoint.models import OutboxMessage
 from stakeholders.models import Offer
 
-from .offer_support import (
-    api_payload,
-    form_data,
-)
+from .offer_support import api_payload, form_data
 
 URL = "/offers/new/"
 
