@@ -45,8 +45,17 @@ def consent_text(purpose: str) -> str:
 
 def texts_in_force() -> list[ConsentText]:
     """The version in force of every purpose, in the order of ``Consent.Purpose``."""
-    texts = [ConsentText.objects.in_force(purpose) for purpose in Consent.Purpose.values]
-    return [text for text in texts if text is not None]
+    texts = ConsentText.objects.all_in_force()
+    return [texts[purpose] for purpose in Consent.Purpose.values if purpose in texts]
+
+
+def texts_for_form(*purposes: str) -> dict[str, ConsentText]:
+    """The versions in force for a form's ``purposes`` (one query); a purpose without any
+    text is a set-up error."""
+    texts = ConsentText.objects.all_in_force()
+    if any(purpose not in texts for purpose in purposes):
+        raise ValidationError({"purpose": [_("No consent text is in force for this purpose.")]})
+    return texts
 
 
 def publish_consent_text(

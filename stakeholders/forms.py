@@ -16,7 +16,7 @@ from needs.models import InterventionArea, Municipio, Need, Neighbourhood, Resou
 from needs.widgets import NeighbourhoodCheckboxes
 
 from . import offers, organisation_fields, registry
-from .consent import consent_text, current_version
+from .consent import texts_for_form
 from .models import Consent, ContactPerson, Organisation
 
 phone_validator = RegexValidator(
@@ -185,12 +185,13 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.need_dropped = False
-        self.fields["consent_contact"].label = consent_text(Consent.Purpose.CONTACT)
-        self.fields["consent_survey"].label = consent_text(Consent.Purpose.SURVEY)
+        texts = texts_for_form(Consent.Purpose.CONTACT, Consent.Purpose.SURVEY)
+        self.fields["consent_contact"].label = texts[Consent.Purpose.CONTACT].text
+        self.fields["consent_survey"].label = texts[Consent.Purpose.SURVEY].text
         # The error summary names these by a short label, not by the whole consent text.
         self.fields["consent_contact"].summary_label = _("Consent to be contacted")  # type: ignore[attr-defined]
         self.fields["consent_survey"].summary_label = _("Consent to the survey")  # type: ignore[attr-defined]
-        self.consent_text_version = current_version(Consent.Purpose.CONTACT)
+        self.consent_text_version = texts[Consent.Purpose.CONTACT].version
         self.style_widgets()
 
     # Sections for the template.

@@ -9,6 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ConsentTextQuerySet(models.QuerySet["ConsentText"]):
+    def all_in_force(self, *, at=None) -> dict[str, ConsentText]:
+        """The version in force of every purpose that has one, by purpose, in one query."""
+        at = at or timezone.now()
+        rows = (
+            self.filter(effective_from__lte=at)
+            .order_by("purpose", "-effective_from", "-pk")
+            .distinct("purpose")
+        )
+        return {text.purpose: text for text in rows}
+
     def in_force(self, purpose: str, *, at=None) -> ConsentText | None:
         """The version a person agrees to now: the latest one already effective."""
         at = at or timezone.now()
