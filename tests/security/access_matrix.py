@@ -67,10 +67,18 @@ class Row:
     data: Any = None
     # A private link: whoever holds it reads what it points at (leak check off).
     capability: bool = False
+    # Admin actions: the state the action changes ("world attribute.field"). A person
+    # without the action gets the changelist back with nothing done, or a 403/404.
+    effect: str = ""
 
     @property
     def id(self) -> str:
-        return f"{self.channel} {self.method} {self.url} ({self.obj} {self.action})"
+        run = (
+            f" {self.data['action']}"
+            if isinstance(self.data, dict) and "action" in self.data
+            else ""
+        )
+        return f"{self.channel} {self.method} {self.url}{run} ({self.obj} {self.action})"
 
 
 def html(route, obj, action, url, allowed, **extra) -> Row:
@@ -313,6 +321,30 @@ ADMIN_ROWS += [
     admin("stakeholders.importjob", "organisation", "create", "00000000-0000-0000-0000-000000000000/report/", NOBODY),
     admin("stakeholders.organisationmerge", "organisation", "change", "999999/undo/", NOBODY, method="POST"),
 ]
+
+
+def action(model, obj, name, target, allowed, effect="") -> Row:
+    """An admin action run from the changelist on one object of the world."""
+    return admin(
+        model,
+        obj,
+        "transition" if effect else "export",
+        "",
+        allowed,
+        method="POST",
+        data={"action": name, "_selected_action": "{w." + target + ".pk}", "index": "0"},
+        effect=effect,
+    )
+
+
+ADMIN_ACTION_ROWS = [
+    action("needs.need", "need draft", "publish_selected", "draft_x", {"department X", "admin"}, effect="draft_x.status"),
+    action("needs.need", "need published", "close_selected", "need_y", {"department Y", "admin"}, effect="need_y.status"),
+    action("stakeholders.offer", "offer", "withdraw_selected", "offer_b", ACCOUNT_STAFF, effect="offer_b.status"),
+    action("stakeholders.consent", "contact", "withdraw_selected", "consent_a", ACCOUNT_STAFF, effect="consent_a.withdrawn_at"),
+    action("stakeholders.contactperson", "contact", "export_csv", "contact_a", ACCOUNT_STAFF),
+    action("stakeholders.organisation", "organisation", "export_csv", "org_b", ACCOUNT_STAFF),
+]
 ADMIN_SITE_ROWS = [
     html("admin:index", "site", "list", "/admin/", STAFF),
     html("admin:app_list", "site", "list", "/admin/stakeholders/", ACCOUNT_STAFF),
@@ -376,6 +408,7 @@ def all_rows() -> list[Row]:
         *MONITORING_PAGES,
         *API_ROUTES,
         *ADMIN_ROWS,
+        *ADMIN_ACTION_ROWS,
         *ADMIN_SITE_ROWS,
         *admin_rows_from_grants(),
     ]

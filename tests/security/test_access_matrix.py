@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from django.conf import settings
@@ -55,6 +56,19 @@ def cells() -> list:
     return [
         pytest.param(row, role, id=f"{row.id} as {role}") for row in all_rows() for role in ROLES
     ]
+
+
+def state(world: World, row: Row):
+    """The field an admin action changes, read afresh from the database."""
+    if not row.effect:
+        return None
+    name, field = row.effect.split(".")
+    instance = getattr(world, name)
+    return type(instance).objects.values_list(field, flat=True).get(pk=instance.pk)
+
+
+def form_data(world: World, row: Row) -> dict:
+    return {key: value.format(w=world) for key, value in (row.data or {}).items()}
 
 
 def send(client: Client, row: Row, url: str):
@@ -106,8 +120,22 @@ def test_access_cell(world, row, role):
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     url = row.url.format(w=world)
 
-    response = send(client, row, url)
+    before = state(world, row)
+    sent = replace(row, data=form_data(world, row)) if row.data else row
+    response = send(client, sent, url)
     got = outcome(response)
+    if row.effect or (row.route.endswith("_changelist") and row.method == "POST"):
+        after = state(world, row)
+        if role in row.allowed:
+            assert after != before or not row.effect, f"the action changed nothing ({after})"
+            if not row.effect:  # an export: the file itself
+                assert response.status_code == 200, response.status_code
+        elif got in ("away", "allowed"):
+            # The changelist answered "no action selected": nothing done, no file.
+            assert after == before, f"{role} changed {row.effect}: {before} -> {after}"
+            kind = response.headers.get("Content-Type", "")
+            assert got == "away" or kind.startswith("text/html"), f"{role} got a {kind} file"
+            got = "denied"
     if got == "login" and role != "anonymous":
         # Signed in without admin rights: the admin's sign-in answers 403 (allauth).
         followed = client.get(response.headers["Location"])
