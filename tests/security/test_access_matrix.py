@@ -7,6 +7,7 @@ same world.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import replace
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.contrib import admin as django_admin
 from django.core.cache import cache
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from contactpoint import landing
@@ -34,9 +35,22 @@ LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
 TEXT_TYPES = ("text/", "application/json", "application/javascript")
 
 
+def cached_templates() -> list[dict]:
+    """The template settings with production's cached loader (parsed once for the module)."""
+    templates = copy.deepcopy(settings.TEMPLATES)
+    options = templates[0]["OPTIONS"]
+    if options["loaders"][0][0] != "django.template.loaders.cached.Loader":
+        options["loaders"] = [("django.template.loaders.cached.Loader", options["loaders"])]
+    return templates
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+    with (
+        override_settings(TEMPLATES=cached_templates()),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         built = build_world()
         # One signed-in client per role, its session kept for the whole module.
         built.clients = {role: Client() for role in ROLES}
