@@ -8,9 +8,14 @@ module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import TYPE_CHECKING
 
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -82,3 +87,20 @@ def landing_url(user: AbstractBaseUser | AnonymousUser) -> str:
     """The page a person lands on after signing in: their main work place."""
     places = places_for(user)
     return places[0].url if places else reverse("home")
+
+
+def organisations_area(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of the personal area (/my/...): city staff are sent to their own work place.
+
+    Staff follow organisations from the admin and their work places; every list of the
+    personal area answers them the same way, so none shows an empty "my" page instead.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if roles.is_city_staff(request.user):
+            messages.info(request, _("The personal area is for organisations: here is your work."))
+            return redirect(landing_url(request.user))
+        return view(request, *args, **kwargs)
+
+    return wrapper

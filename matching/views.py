@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contactpoint import roles
+from contactpoint import landing, roles
 
 from . import forms, lifecycle, team
 from .models import Match, MatchEvent, Stage
@@ -41,6 +41,7 @@ def _public_timeline(match: Match) -> list[dict]:
 
 
 @login_required
+@landing.organisations_area
 def my_matches(request: HttpRequest) -> HttpResponse:
     matches = (
         Match.objects.for_stakeholder(request.user)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from contactpoint.landing import organisations_area
 from stakeholders.models import Organisation
 
 from . import access, exports, kpis, maps, services, statements, surveys
@@ -291,6 +292,7 @@ def _my_statement(request: HttpRequest, pk: int, year: int) -> statements.Statem
 @require_safe
 @never_cache
 @login_required
+@organisations_area
 def my_statements(request: HttpRequest) -> HttpResponse:
     return render(
         request,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from contactpoint import landing, roles
+from contactpoint import landing
 from contactpoint.pagecache import anonymous_page
 
 from . import my_area, offers, registry, retention
@@ -213,11 +213,8 @@ def _optional_path(path: str) -> str | None:
 
 @login_required
 @require_safe
+@landing.organisations_area
 def my_area_home(request: HttpRequest) -> HttpResponse:
-    if roles.is_city_staff(request.user):
-        # City staff follow organisations from their own work place, not from here.
-        messages.info(request, _("The personal area is for organisations: here is your work."))
-        return redirect(landing.landing_url(request.user))
     _require_area(request)
     context = my_area.area_overview(request.user)
     context["matches_url"] = _optional_path(MATCHES_PATH)

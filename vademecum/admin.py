@@ -40,3 +40,6 @@ class AgreementAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     list_select_related = ("version__template", "match")
     exclude = ("token",)
+    # Shown, not chosen: a choice list of matches would take the match admin's queue
+    # ordering, which exists only on that admin's own annotated queryset.
+    readonly_fields = ("match",)

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from contactpoint.landing import organisations_area
 from matching.models import Match, Stage
 
 from . import diff, guide, loading, pdf, placeholders, services
@@ -443,6 +444,14 @@ def agreement_sign(request: HttpRequest, token: str) -> HttpResponse:
     if not services.may_read_all_agreements(request.user):
         raise Http404
     agreement = _agreement(request, token)
+    # Permission before input: a colleague learns nothing from the form's errors.
+    if not (
+        services.is_legal(request.user)
+        or services.may_prepare_agreement(request.user, agreement.match)
+    ):
+        raise PermissionDenied(
+            _("Only the match's account manager or the legal office can do this.")
+        )
     form = SignForm(request.POST)
     if form.is_valid():
         try:
@@ -482,6 +491,7 @@ def agreement_pdf(request: HttpRequest, token: str) -> FileResponse:
 
 @require_safe
 @login_required
+@organisations_area
 def my_agreements(request: HttpRequest) -> HttpResponse:
     """The agreements of the organisations the user acts for."""
     agreements = Agreement.objects.for_organisation_member(request.user).select_related(

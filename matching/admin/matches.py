@@ -26,6 +26,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.admin_scope import NotFoundOutsideScope
+
 from .. import attention, emails, forms, lifecycle, permissions, routing, sla
 from ..models import (
     Match,
@@ -38,7 +40,7 @@ from .rows import admin_url, form_field, score_rows, timeline_rows, with_dates
 
 
 @admin.register(Match)
-class MatchAdmin(admin.ModelAdmin):
+class MatchAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     list_display = (
         "need_column",
         "offer_column",

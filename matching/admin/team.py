@@ -18,6 +18,8 @@ from django.utils.dateformat import format as format_date
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from contactpoint.admin_scope import NotFoundOutsideScope
+
 from .. import engine, permissions, routing
 from ..models import (
     Absence,
@@ -103,8 +105,11 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     list_display = ("created_at", "recipient", "kind", "match", "sent_at", "digest_sent_at")
+    # Read-only: a choice list of matches would take the match admin's queue ordering,
+    # which exists only on that admin's own annotated queryset.
+    readonly_fields = ("match",)
     list_filter = ("kind",)
     list_select_related = ("recipient", "match__need", "match__offer")
     search_fields = ("recipient__email", "dedup_key")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from contactpoint import roles
+from contactpoint import landing, roles
 from matching import permissions
 from matching.models import Stage
 from tests.factories import DepartmentFactory, NeedFactory, OrganisationFactory, UserFactory
@@ -120,7 +120,7 @@ ADMIN_MATCH_PAGE = {
     "stakeholder A": 302,
     "stakeholder B": 302,
     "department X": 200,
-    "department Y": 302,  # the admin's "does not exist" redirect: nothing shown
+    "department Y": 404,  # outside the department's matches: the same 404 as elsewhere
     "manager assigned": 200,
     "manager not assigned": 200,
     "team lead": 200,
@@ -201,16 +201,17 @@ def test_admin_reassign(client, world, role, statuses):
     assert (match.manager == users["manager not assigned"]) is (role == "team lead")
 
 
+# City staff are sent on to their own work place, as /my/ does.
 MY_MATCHES = {
     "anonymous": 302,
     "stakeholder A": 200,
     "stakeholder B": 200,
-    "department X": 200,
-    "department Y": 200,
-    "manager assigned": 200,
-    "manager not assigned": 200,
-    "team lead": 200,
-    "cabinet": 200,
+    "department X": 302,
+    "department Y": 302,
+    "manager assigned": 302,
+    "manager not assigned": 302,
+    "team lead": 302,
+    "cabinet": 302,
 }
 
 
@@ -222,6 +223,8 @@ def test_my_matches_lists_only_the_users_organisations(client, world, role, stat
     response = client.get("/my/matches/")
 
     check(response, statuses, role=role, shows_match=role == "stakeholder A")
+    if users[role] is not None and roles.is_city_staff(users[role]):
+        assert response.headers["Location"] == landing.landing_url(users[role])
 
 
 MY_MATCH = dict.fromkeys(ROLES, 404) | {"anonymous": 302, "stakeholder A": 200}
