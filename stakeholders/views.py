@@ -330,7 +330,7 @@ def my_erasure(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def retention_keep(request: HttpRequest, token: str) -> HttpResponse:
     """The link of the retention warning: a button (link checkers only GET), then kept."""
     notice = retention.notice_for_token(token)

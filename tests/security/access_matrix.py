@@ -216,6 +216,7 @@ MONITORING_PAGES = [
     html("monitoring:survey_response", "survey response", "create", "/survey/{w.survey_token}/", ALL, capability=True),
     html("monitoring:survey_response", "survey response", "create", "/survey/0000000000000000000000000000000000000000000000000000000000000000/", NOBODY),
     html("monitoring:confirm_delivery", "impact record", "transition", "/impact/confirm/not-a-token/", NOBODY),
+    html("offers:retention_keep", "contact", "change", "/my/keep/not-a-token/", NOBODY, method="POST"),
 ]
 
 NEED_WRITERS = {*DEPARTMENTS, "admin"}
@@ -308,6 +309,8 @@ ADMIN_ROWS = [
     admin("monitoring.collaboration", "impact record", "list", "", READ_ALL_STAFF),
     admin("monitoring.collaboration", "impact record", "read", "{w.impact.pk}/change/", READ_ALL_STAFF),
     admin("monitoring.collaboration", "impact record", "delete", "{w.impact.pk}/delete/", NOBODY),
+    # Evidence files download only for who reads the record; an unknown file is a 404 to all.
+    Row("admin:monitoring_evidence_download", "impact record", "export", "admin", "/admin/monitoring/collaboration/evidence/999999/download/", NOBODY),
     admin("monitoring.surveyinvitation", "survey response", "list", "", {"legal", "admin"}),
     admin("monitoring.surveyinvitation", "survey response", "read", "{w.invitation.pk}/change/", {"legal", "admin"}),
     admin("monitoring.surveyinvitation", "survey response", "delete", "{w.invitation.pk}/delete/", {"admin"}),
