@@ -376,6 +376,8 @@ ADMIN_READERS_OVERRIDE: dict[str, frozenset[str]] = {
     "stakeholders.importjob": ACCOUNT_STAFF,
     # Merges are read by whoever may change organisations.
     "stakeholders.organisationmerge": ACCOUNT_STAFF,
+    # Consent wording is read by whoever reads the consents given (account staff).
+    "stakeholders.consenttext": ACCOUNT_STAFF,
 }
 
 
