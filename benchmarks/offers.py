@@ -41,7 +41,7 @@ from .stack import (
     wait_until,
 )
 
-BENCH_DATABASE = "contactpoint_bench_offers"
+BENCH_DATABASE = os.environ.get("BENCH_OFFERS_DATABASE", "contactpoint_bench_offers")
 
 
 def _empty_intake() -> None:

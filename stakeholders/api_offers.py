@@ -444,11 +444,16 @@ class OfferViewSet(
                 offers.validate_idempotency_key(key)
             except DjangoValidationError as exc:
                 raise serializers.ValidationError({"idempotency_key": exc.messages}) from exc
-            replay = offers.offer_for_idempotency_key(key)
+        serializer = OfferCreateSerializer(data=request.data)
+        if not serializer.is_valid():
+            # A retry whose body no longer validates still gets the offer its key created
+            # (a valid one is answered by ``submit_offer``, which looks the key up anyway).
+            replay = None
+            if IDEMPOTENCY_HEADER in request.headers:
+                replay = offers.offer_for_idempotency_key(key)
             if replay is not None:
                 return Response(OfferReceiptSerializer(replay).data, status=status.HTTP_200_OK)
-        serializer = OfferCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+            raise serializers.ValidationError(serializer.errors)
         try:
             offer, created = offers.submit_offer(
                 data=serializer.validated_data,

@@ -8,6 +8,7 @@ the same record and a look-alike is flagged for staff instead of silently duplic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -168,6 +169,38 @@ def give_consent(
             },
         )
     return consent
+
+
+def give_consents_to_new_contact(
+    *, contact: ContactPerson, purposes: Sequence[str], source: str = "form", actor: Any = None
+) -> list[Consent]:
+    """``give_consent`` for each purpose, for a contact created in the caller's transaction:
+    it has no consent yet, so they are written in one INSERT (audited one by one)."""
+    from .consent import CONSENT_TEXT_VERSION
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("give_consents_to_new_contact must run in the contact's transaction")
+    if set(purposes) - set(Consent.Purpose.values):
+        raise ValidationError({"purpose": [_("Choose a valid consent purpose.")]})
+    consents = Consent.objects.bulk_create(
+        Consent(
+            contact=contact, purpose=purpose, text_version=CONSENT_TEXT_VERSION, source=source[:40]
+        )
+        for purpose in dict.fromkeys(purposes)
+    )
+    for consent in consents:
+        log_action(
+            actor=actor,
+            action="stakeholders.consent.given",
+            obj=consent,
+            payload={
+                "contact": contact.pk,
+                "purpose": consent.purpose,
+                "text_version": CONSENT_TEXT_VERSION,
+                "source": source,
+            },
+        )
+    return consents
 
 
 def withdraw_consent(*, consent: Consent, actor: Any = None, source: str = "admin") -> Consent:
