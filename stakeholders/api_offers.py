@@ -57,6 +57,10 @@ def _choice_message() -> str:
     )
 
 
+# Built once: ``lazy`` makes a new proxy class at every call.
+_lazy_choice_message = lazy(_choice_message, str)
+
+
 def word_errors_like_the_form(field: serializers.Field) -> None:
     """Give ``field`` the messages the public form (Django forms) gives for the same bad
     input, so both doors answer alike (tests/stakeholders/test_offer_contract.py)."""
@@ -64,7 +68,7 @@ def word_errors_like_the_form(field: serializers.Field) -> None:
     for key in ("required", "blank", "null"):
         field.error_messages[key] = required
     if isinstance(field, serializers.ChoiceField):
-        field.error_messages["invalid_choice"] = lazy(_choice_message, str)()
+        field.error_messages["invalid_choice"] = _lazy_choice_message()
     elif isinstance(field, serializers.IntegerField):
         field.error_messages["invalid"] = forms.IntegerField.default_error_messages["invalid"]
         # DRF words its own bound validators (differently in Italian): use Django's.
