@@ -285,6 +285,7 @@ def _record_offer(
         website=data.get("website") or "",
         actor=actor,
         source=source,
+        savepoint=False,  # a race on the code: ``submit_offer`` tries again and finds it
     )
     contact, contact_created = _find_or_create_contact(
         organisation=organisation,

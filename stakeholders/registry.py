@@ -62,13 +62,16 @@ def resolve_organisation(
     website: str = "",
     actor: Any = None,
     source: str = "form",
+    savepoint: bool = True,
 ) -> tuple[Organisation, bool]:
     """Return ``(organisation, created)`` for the body described, never a second copy.
 
     An active organisation with the same tax code or VAT number is returned as it is.
     Otherwise a new one is created and, when others share its own e-mail domain or have a
     similar name, ``DuplicateFlag`` rows ask staff to merge or dismiss. Must run inside the
-    caller's transaction (the audit entry commits with it).
+    caller's transaction (the audit entry commits with it). ``savepoint=False``: a
+    concurrent request that creates the same code first makes this one raise
+    ``IntegrityError`` and roll the caller's transaction back (for callers that retry it).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("resolve_organisation must run inside a transaction")
@@ -99,11 +102,16 @@ def resolve_organisation(
         email_domain=domain,
     )
     try:
-        # A savepoint: a concurrent request that just created the same code wins, and this
-        # one links to it instead of failing.
-        with transaction.atomic():
+        if savepoint:
+            # A concurrent request that just created the same code wins, and this one
+            # links to it instead of failing.
+            with transaction.atomic():
+                organisation.save()
+        else:
             organisation.save()
     except IntegrityError:
+        if not savepoint:
+            raise
         existing = find_by_codes(tax_code=tax_code, vat_number=vat_number)
         if existing is None:
             raise

@@ -4,13 +4,15 @@ counts, none of which outlives a failure."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
 from contactpoint.models import AuditEntry, OutboxMessage, RateLimitCounter
 from stakeholders import offers
-from stakeholders.models import Consent, Offer
+from stakeholders.models import Consent, Offer, Organisation
 from tests.factories import valid_vat_number
 
 from .offer_support import (
@@ -26,14 +28,14 @@ pytestmark = pytest.mark.django_db
 # transaction, ``atomic`` is a savepoint (two statements), and content types are looked up
 # once per request (settings.ENVIRONMENT == "test"; cached in production): four of them.
 #   rate-limit counts, savepoint, submitter lock, earlier offer (key or same content),
-#   codes lookup, savepoint + organisation + release, look-alike names, content type,
+#   codes lookup, organisation, look-alike names, content type,
 #   contact, content type, consents (one INSERT), content type, offer, areas,
 #   neighbourhoods, content type, outbox (one INSERT), audit (one INSERT),
 #   rate-limit upsert, release
-API_QUERIES = 2 + 22  # + intervention areas and NIL ids resolved by the serializer
+API_QUERIES = 2 + 20  # + intervention areas and NIL ids resolved by the serializer
 # The form also names a Municipio (one lookup, one INSERT) and starts the session (exists
 # check, then savepoint + INSERT + release).
-FORM_QUERIES = 3 + 23 + 4
+FORM_QUERIES = 3 + 21 + 4
 
 
 def _api_post(api, body, key):
@@ -105,3 +107,38 @@ def test_a_failed_offer_is_not_counted_against_the_limits(places):
     assert not RateLimitCounter.objects.exists()
     assert not Consent.objects.exists()
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_offers_for_one_new_organisation_all_land_on_it():
+    """No savepoint around the new organisation: the requests that lose the race on its
+    code roll back and try again, linking to it; none is refused or lost."""
+    from django.db import connection
+
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def submit(n: int) -> None:
+        try:
+            body = api_payload(email=f"persona{n}@fondazione-bianchi.it", title=f"Offerta {n}")
+            barrier.wait(timeout=10)
+            statuses.append(_api_post(APIClient(), body, f"race-key-0123456789-{n}").status_code)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors
+    assert sorted(statuses) == [201] * 4
+    organisation = Organisation.objects.get()
+    assert Offer.objects.filter(organisation=organisation).count() == 4
+    assert organisation.contacts.count() == 4
+    assert organisation.contacts.filter(is_primary=True).count() == 1
+    assert OutboxMessage.objects.count() == 8
