@@ -1,8 +1,8 @@
 """The public offer intake: submit, follow and withdraw (accounts: ``offer_accounts``).
 
 Every accepted offer is written in one transaction together with its organisation, contact
-person, consents, audit entry and the two outbox messages that follow it (matching and the
-confirmation e-mail): either all of it is stored or none of it.
+person, consents, audit entries, the two outbox messages that follow it (matching and the
+confirmation e-mail) and its rate-limit count: either all of it is stored or none of it.
 """
 
 from __future__ import annotations
