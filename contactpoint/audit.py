@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 
 from .models import AuditEntry
+
+
+class _Batch(threading.local):
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] | None = None
+
+
+_batch = _Batch()
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Write the entries logged inside the block in one INSERT when it ends.
+
+    For services that log several actions in one transaction (an offer: its organisation,
+    contact, consents and itself). Enter it inside that transaction: the entries are written
+    before it commits, or not at all when the block raises. Nested blocks join the outer one.
+    """
+    if _batch.entries is not None:
+        yield
+        return
+    _batch.entries = []
+    try:
+        yield
+        entries = _batch.entries
+    finally:
+        _batch.entries = None
+    if entries:
+        AuditEntry.objects.bulk_create(entries)
 
 
 def log_action(
@@ -32,7 +64,10 @@ def log_action(
         entry.content_type = ContentType.objects.get_for_model(obj)
         entry.object_id = str(obj.pk)
         entry.object_repr = str(obj)[:200]
-    entry.save()
+    if _batch.entries is not None:
+        _batch.entries.append(entry)  # written when the ``batched`` block ends
+    else:
+        entry.save()
     return entry
 
 

@@ -64,6 +64,23 @@ def enqueue(task_name: str, *args: Any, dedup_key: str | None = None, **kwargs: 
         transaction.on_commit(_publish_queued)
 
 
+def enqueue_new(messages: list[tuple[str, tuple[Any, ...], str]]) -> None:
+    """Record ``(task_name, args, dedup_key)`` messages about a row created in the current
+    transaction, in one INSERT, to run after it commits.
+
+    No earlier message can hold their keys (the row did not exist), so there is nothing to
+    deduplicate; a clash would be a bug and rolls the whole transaction back.
+    """
+    if not db_connection.in_atomic_block:
+        raise RuntimeError("outbox.enqueue_new must run inside the row's transaction")
+    created = OutboxMessage.objects.bulk_create(
+        OutboxMessage(task_name=task_name, args=list(args), kwargs={}, dedup_key=dedup_key)
+        for task_name, args, dedup_key in messages
+    )
+    _queued.pks.extend(message.pk for message in created)
+    transaction.on_commit(_publish_queued)
+
+
 class _Queued(threading.local):
     def __init__(self) -> None:
         self.pks: list[int] = []

@@ -32,8 +32,13 @@ def counts(keys: Sequence[str], *, length: int) -> dict[str, int]:
     return {key: found.get(key, 0) for key in keys}
 
 
-def hit(keys: Sequence[str], *, length: int) -> None:
-    """Count one event for each key in the current window (atomic under concurrency)."""
+def hit(keys: Sequence[str], *, length: int, with_caller: bool = False) -> None:
+    """Count one event for each key in the current window (atomic under concurrency).
+
+    ``with_caller``: in the caller's transaction, so the count commits or rolls back with
+    the event it counts (call it last: the counter rows stay locked until the commit).
+    Otherwise in a transaction of its own that does not wait for the disk.
+    """
     if not keys:
         return
     index = window_index(length)
@@ -43,15 +48,20 @@ def hit(keys: Sequence[str], *, length: int) -> None:
     for key in sorted(set(keys)):  # one order everywhere: concurrent upserts never deadlock
         params += [key, index, expires]
     rows = ", ".join(["(%s, %s, 1, %s)"] * (len(params) // 3))
+    sql = (
+        f'INSERT INTO "{table}" ("key", "window", "count", "expires_at") VALUES {rows} '  # noqa: S608
+        f'ON CONFLICT ("key", "window") DO UPDATE SET "count" = "{table}"."count" + 1'
+    )
+    if with_caller:
+        if not connection.in_atomic_block:
+            raise RuntimeError("ratelimit.hit(with_caller=True) needs the caller's transaction")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
     with transaction.atomic(), connection.cursor() as cursor:
         # A counter lost in a database crash costs nothing: no need to wait for the disk.
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(
-            f'INSERT INTO "{table}" ("key", "window", "count", "expires_at") VALUES {rows} '  # noqa: S608
-            'ON CONFLICT ("key", "window") DO UPDATE SET "count" = '
-            f'"{table}"."count" + 1',
-            params,
-        )
+        cursor.execute(sql, params)
 
 
 def purge_expired() -> int:

@@ -59,6 +59,10 @@ def _choice_message() -> str:
     )
 
 
+# Built once: ``lazy`` makes a new proxy class at every call.
+_lazy_choice_message = lazy(_choice_message, str)
+
+
 def word_errors_like_the_form(field: serializers.Field) -> None:
     """Give ``field`` the messages the public form (Django forms) gives for the same bad
     input, so both doors answer alike (tests/stakeholders/test_offer_contract.py)."""
@@ -66,7 +70,7 @@ def word_errors_like_the_form(field: serializers.Field) -> None:
     for key in ("required", "blank", "null"):
         field.error_messages[key] = required
     if isinstance(field, serializers.ChoiceField):
-        field.error_messages["invalid_choice"] = lazy(_choice_message, str)()
+        field.error_messages["invalid_choice"] = _lazy_choice_message()
     elif isinstance(field, serializers.IntegerField):
         field.error_messages["invalid"] = forms.IntegerField.default_error_messages["invalid"]
         # DRF words its own bound validators (differently in Italian): use Django's.
@@ -446,11 +450,16 @@ class OfferViewSet(
                 offers.validate_idempotency_key(key)
             except DjangoValidationError as exc:
                 raise serializers.ValidationError({"idempotency_key": exc.messages}) from exc
-            replay = offers.offer_for_idempotency_key(key)
+        serializer = OfferCreateSerializer(data=request.data)
+        if not serializer.is_valid():
+            # A retry whose body no longer validates still gets the offer its key created
+            # (a valid one is answered by ``submit_offer``, which looks the key up anyway).
+            replay = None
+            if IDEMPOTENCY_HEADER in request.headers:
+                replay = offers.offer_for_idempotency_key(key)
             if replay is not None:
                 return Response(OfferReceiptSerializer(replay).data, status=status.HTTP_200_OK)
-        serializer = OfferCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+            raise serializers.ValidationError(serializer.errors)
         try:
             offer, created = offers.submit_offer(
                 data=serializer.validated_data,

@@ -54,17 +54,35 @@ def _keep_one_main_contact(*, organisation_id: int, chosen: ContactPerson | None
 
 
 def add_contact(
-    *, organisation: Organisation, data: Mapping[str, Any], actor: Any, source: str
+    *,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    actor: Any,
+    source: str,
+    new_organisation: bool = False,
 ) -> ContactPerson:
     """Add a contact person to ``organisation``; the first one becomes its main contact.
 
+    ``new_organisation``: the organisation was created in the caller's transaction and has
+    no contact yet, so this one is its main contact with nothing to look up or demote.
     Raises ``ValidationError`` by field on bad data (nothing is written then).
     """
     contact = ContactPerson(organisation=organisation)
     for field in CONTACT_FIELDS:
         if field in data:
             setattr(contact, field, _clean(field, data[field]))
+    if new_organisation:
+        contact.is_primary = True
     _validate(contact)
+    if new_organisation:
+        contact.save()
+        log_action(
+            actor=actor,
+            action="stakeholders.contact.created",
+            obj=contact,
+            payload={"organisation": organisation.pk, "source": source},
+        )
+        return contact
     with transaction.atomic():
         contact.save()
         _keep_one_main_contact(organisation_id=organisation.pk, chosen=contact)

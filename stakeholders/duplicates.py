@@ -109,23 +109,28 @@ def flag_possible_duplicates(
         email_domain=organisation.email_domain,
         exclude_pk=organisation.pk,
     )
-    flags = []
-    for candidate in candidates:
-        # Either direction may already exist (an earlier flag, or a dismissed one).
-        already = DuplicateFlag.objects.filter(
-            Q(organisation=organisation, candidate=candidate.organisation)
-            | Q(organisation=candidate.organisation, candidate=organisation),
-            offer__isnull=True,
-        ).exists()
-        if already:
-            continue
-        flag = DuplicateFlag.objects.create(
+    if not candidates:
+        return []
+    # Either direction may already exist (an earlier flag, or a dismissed one): one query.
+    others = [candidate.organisation.pk for candidate in candidates]
+    flagged = set()
+    for first, second in DuplicateFlag.objects.filter(
+        Q(organisation=organisation, candidate__in=others)
+        | Q(organisation__in=others, candidate=organisation),
+        offer__isnull=True,
+    ).values_list("organisation_id", "candidate_id"):
+        flagged.add(second if first == organisation.pk else first)
+    new = [candidate for candidate in candidates if candidate.organisation.pk not in flagged]
+    flags = DuplicateFlag.objects.bulk_create(
+        DuplicateFlag(
             organisation=organisation,
             candidate=candidate.organisation,
             reason=candidate.reason,
             similarity=candidate.similarity,
         )
-        flags.append(flag)
+        for candidate in new
+    )
+    for candidate in new:
         log_action(
             actor=actor,
             action="stakeholders.organisation.duplicate_flagged",

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.it import codicefiscale, iva
@@ -167,11 +167,15 @@ def find_by_codes(*, tax_code: str, vat_number: str) -> Organisation | None:
     if not codes:
         return None
     match = Q(tax_code__in=codes) | Q(vat_number__in=codes)
-    found = Organisation.objects.active().filter(match).order_by("pk").first()
-    if found is not None:
+    # One query: the first active one, else the first merged one (then its survivor).
+    found = (
+        Organisation.objects.filter(match)
+        .order_by(Case(When(merged_into__isnull=True, then=Value(0)), default=Value(1)), "pk")
+        .first()
+    )
+    if found is None or found.merged_into_id is None:
         return found
-    merged = Organisation.objects.filter(match).order_by("pk").first()
-    return survivor_of(merged) if merged is not None else None
+    return survivor_of(found)
 
 
 def clean_website(value: str) -> str:

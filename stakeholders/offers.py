@@ -1,8 +1,8 @@
 """The public offer intake: submit, follow and withdraw (accounts: ``offer_accounts``).
 
 Every accepted offer is written in one transaction together with its organisation, contact
-person, consents, audit entry and the two outbox messages that follow it (matching and the
-confirmation e-mail): either all of it is stored or none of it.
+person, consents, audit entries, the two outbox messages that follow it (matching and the
+confirmation e-mail) and its rate-limit count: either all of it is stored or none of it.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint import outbox
+from contactpoint import audit, outbox
 from contactpoint.audit import log_action
 from needs.language import offer_lemmas
 
@@ -138,26 +139,32 @@ def form_idempotency_key(*, salt: str, data: Mapping[str, Any]) -> str:
     return "form-" + base64.urlsafe_b64encode(digest).decode().rstrip("=")[:40]
 
 
-def recent_duplicate(*, data: Mapping[str, Any]) -> Offer | None:
-    """An open offer with the same content from the same e-mail address within
-    ``OFFER_DUPLICATE_WINDOW`` seconds (another session, or an expired key), if any."""
+def earlier_offer(*, data: Mapping[str, Any], idempotency_key: str = "") -> Offer | None:
+    """The offer an earlier request with this key created, else an open offer with the same
+    content from the same e-mail address within ``OFFER_DUPLICATE_WINDOW`` seconds (another
+    session, or an expired key); one query for both."""
     fingerprint = _fingerprint(data)
     since = timezone.now() - timedelta(seconds=settings.OFFER_DUPLICATE_WINDOW)
-    candidates = (
-        Offer.objects.open()
-        .filter(
-            submitted_email=fingerprint["email"],
-            created_at__gte=since,
-            resource_kind=fingerprint["resource_kind"],
-            title=fingerprint["title"],
-            description=fingerprint["description"],
-            quantity=fingerprint["quantity"],
-            unit=fingerprint["unit"],
-            need_id=fingerprint["need"],
-        )
+    same_content = Q(
+        status__in=Offer.OPEN_STATUSES,
+        submitted_email=fingerprint["email"],
+        created_at__gte=since,
+        resource_kind=fingerprint["resource_kind"],
+        title=fingerprint["title"],
+        description=fingerprint["description"],
+        quantity=fingerprint["quantity"],
+        unit=fingerprint["unit"],
+        need_id=fingerprint["need"],
+    )
+    same_key = Q(idempotency_key=idempotency_key) if idempotency_key else Q(pk__in=[])
+    candidates = list(
+        Offer.objects.filter(same_key | same_content)
         .select_related("organisation")
         .order_by("-created_at", "-pk")
     )
+    for offer in candidates:
+        if idempotency_key and offer.idempotency_key == idempotency_key:
+            return offer
     codes = _typed_codes(data)
     for offer in candidates:
         typed = " ".join(offer.organisation_name_as_typed.split()).casefold()
@@ -182,7 +189,7 @@ def _typed_codes(data: Mapping[str, Any]) -> set[str]:
 
 def _lock_submitter(email: str) -> None:
     """Serialise submissions from one e-mail address until the transaction ends, so two
-    identical ones racing (two tabs, two keys) cannot both pass ``recent_duplicate``."""
+    identical ones racing (two tabs, two keys) cannot both pass ``earlier_offer``."""
     digest = hashlib.sha256(f"offer-submitter:{email}".encode()).digest()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -217,24 +224,27 @@ def submit_offer(
     ``ValidationError`` (naming fields) on data the services refuse.
     """
     idempotency_key = validate_idempotency_key(idempotency_key)
-    existing = offer_for_idempotency_key(idempotency_key) or recent_duplicate(data=data)
-    if existing is not None:
-        return existing, False
     email = data["email"].strip().lower()
     limit = throttling.exceeded_limit(client_ip=client_ip, email=email)
     if limit is not None:
+        # A replay or a repeated offer gets its first answer, over the limits or not.
+        existing = earlier_offer(data=data, idempotency_key=idempotency_key)
+        if existing is not None:
+            return existing, False
         raise OfferRateLimited(limit)
 
     for attempt in (1, 2):
         try:
             with transaction.atomic():
                 _lock_submitter(email)
-                duplicate = recent_duplicate(data=data)
-                if duplicate is not None:
-                    return duplicate, False
-                offer = _record_offer(
-                    data=data, idempotency_key=idempotency_key, actor=actor, source=source
-                )
+                existing = earlier_offer(data=data, idempotency_key=idempotency_key)
+                if existing is not None:
+                    return existing, False
+                with audit.batched():
+                    offer = _record_offer(
+                        data=data, idempotency_key=idempotency_key, actor=actor, source=source
+                    )
+                throttling.record_submission(client_ip=client_ip, email=email)
             break
         except IntegrityError:
             # Another request with the same key committed first: that offer is the answer.
@@ -245,7 +255,6 @@ def submit_offer(
             # a second attempt finds it.
             if attempt == 2:
                 raise
-    throttling.record_submission(client_ip=client_ip, email=email)
     return offer, True
 
 
@@ -276,17 +285,28 @@ def _record_offer(
         website=data.get("website") or "",
         actor=actor,
         source=source,
+        savepoint=False,  # a race on the code: ``submit_offer`` tries again and finds it
     )
     contact, contact_created = _find_or_create_contact(
-        organisation=organisation, email=email, data=data, language=language, actor=actor
+        organisation=organisation,
+        email=email,
+        data=data,
+        language=language,
+        actor=actor,
+        new_organisation=organisation_created,
     )
-    registry.give_consent(
-        contact=contact, purpose=Consent.Purpose.CONTACT, source=f"offer_{source}", actor=actor
-    )
+    purposes = [Consent.Purpose.CONTACT]
     if data.get("consent_survey"):
-        registry.give_consent(
-            contact=contact, purpose=Consent.Purpose.SURVEY, source=f"offer_{source}", actor=actor
+        purposes.append(Consent.Purpose.SURVEY)
+    if contact_created:
+        registry.give_consents_to_new_contact(
+            contact=contact, purposes=purposes, source=f"offer_{source}", actor=actor
         )
+    else:
+        for purpose in purposes:
+            registry.give_consent(
+                contact=contact, purpose=purpose, source=f"offer_{source}", actor=actor
+            )
 
     quantity = data["quantity"]
     title = " ".join(data["title"].split())
@@ -316,12 +336,21 @@ def _record_offer(
         idempotency_key=idempotency_key,
         created_organisation=organisation_created,
     )
-    if areas:
-        offer.areas.set(areas)
-    if municipi:
-        offer.municipi.set(municipi)
-    if neighbourhoods:
-        offer.neighbourhoods.set(neighbourhoods)
+    for relation, chosen in (
+        ("areas", areas),
+        ("municipi", municipi),
+        ("neighbourhoods", neighbourhoods),
+    ):
+        if chosen:
+            # A new offer has no links yet: one INSERT per relation.
+            manager = getattr(offer, relation)
+            unique = {getattr(item, "pk", None) or id(item): item for item in chosen}
+            manager.through.objects.bulk_create(
+                manager.through(
+                    **{manager.source_field_name: offer, manager.target_field_name: item}
+                )
+                for item in unique.values()
+            )
 
     if not organisation_created:
         # A known code under another name, or a new contact writing from another mail
@@ -350,8 +379,12 @@ def _record_offer(
     )
     # The hook for the matching engine, and the e-mail with the private tracking link: both
     # leave through the outbox, so a broker outage delays them but loses nothing.
-    outbox.enqueue(MATCH_OFFER_TASK, offer.pk, dedup_key=f"match-offer-{offer.pk}")
-    outbox.enqueue(CONFIRMATION_TASK, offer.pk, dedup_key=f"offer-confirmation-{offer.pk}")
+    outbox.enqueue_new(
+        [
+            (MATCH_OFFER_TASK, (offer.pk,), f"match-offer-{offer.pk}"),
+            (CONFIRMATION_TASK, (offer.pk,), f"offer-confirmation-{offer.pk}"),
+        ]
+    )
     return offer
 
 
@@ -362,17 +395,23 @@ def _find_or_create_contact(
     data: Mapping[str, Any],
     language: str,
     actor: Any,
+    new_organisation: bool = False,
 ) -> tuple[ContactPerson, bool]:
     """The organisation's contact with this e-mail, or a new one; and whether it is new.
 
     An existing contact keeps what it has: an anonymous form must not overwrite a known
-    person's name or phone, it only fills what is missing.
+    person's name or phone, it only fills what is missing. An organisation created in this
+    transaction has no contact yet.
     """
     contact = (
-        ContactPerson.objects.select_for_update()
-        .filter(organisation=organisation, email__iexact=email)
-        .order_by("pk")
-        .first()
+        None
+        if new_organisation
+        else (
+            ContactPerson.objects.select_for_update()
+            .filter(organisation=organisation, email__iexact=email)
+            .order_by("pk")
+            .first()
+        )
     )
     if contact is not None:
         changed = []
@@ -400,6 +439,7 @@ def _find_or_create_contact(
         },
         actor=actor,
         source="offer",
+        new_organisation=new_organisation,
     )
     return contact, True
 

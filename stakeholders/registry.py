@@ -8,6 +8,7 @@ the same record and a look-alike is flagged for staff instead of silently duplic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -62,13 +63,16 @@ def resolve_organisation(
     website: str = "",
     actor: Any = None,
     source: str = "form",
+    savepoint: bool = True,
 ) -> tuple[Organisation, bool]:
     """Return ``(organisation, created)`` for the body described, never a second copy.
 
     An active organisation with the same tax code or VAT number is returned as it is.
     Otherwise a new one is created and, when others share its own e-mail domain or have a
     similar name, ``DuplicateFlag`` rows ask staff to merge or dismiss. Must run inside the
-    caller's transaction (the audit entry commits with it).
+    caller's transaction (the audit entry commits with it). ``savepoint=False``: a
+    concurrent request that creates the same code first makes this one raise
+    ``IntegrityError`` and roll the caller's transaction back (for callers that retry it).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("resolve_organisation must run inside a transaction")
@@ -99,11 +103,16 @@ def resolve_organisation(
         email_domain=domain,
     )
     try:
-        # A savepoint: a concurrent request that just created the same code wins, and this
-        # one links to it instead of failing.
-        with transaction.atomic():
+        if savepoint:
+            # A concurrent request that just created the same code wins, and this one
+            # links to it instead of failing.
+            with transaction.atomic():
+                organisation.save()
+        else:
             organisation.save()
     except IntegrityError:
+        if not savepoint:
+            raise
         existing = find_by_codes(tax_code=tax_code, vat_number=vat_number)
         if existing is None:
             raise
@@ -175,6 +184,38 @@ def give_consent(
             },
         )
     return consent
+
+
+def give_consents_to_new_contact(
+    *, contact: ContactPerson, purposes: Sequence[str], source: str = "form", actor: Any = None
+) -> list[Consent]:
+    """``give_consent`` for each purpose, for a contact created in the caller's transaction:
+    it has no consent yet, so they are written in one INSERT (audited one by one)."""
+    from .consent import CONSENT_TEXT_VERSION
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("give_consents_to_new_contact must run in the contact's transaction")
+    if set(purposes) - set(Consent.Purpose.values):
+        raise ValidationError({"purpose": [_("Choose a valid consent purpose.")]})
+    consents = Consent.objects.bulk_create(
+        Consent(
+            contact=contact, purpose=purpose, text_version=CONSENT_TEXT_VERSION, source=source[:40]
+        )
+        for purpose in dict.fromkeys(purposes)
+    )
+    for consent in consents:
+        log_action(
+            actor=actor,
+            action="stakeholders.consent.given",
+            obj=consent,
+            payload={
+                "contact": contact.pk,
+                "purpose": consent.purpose,
+                "text_version": CONSENT_TEXT_VERSION,
+                "source": source,
+            },
+        )
+    return consents
 
 
 def withdraw_consent(*, consent: Consent, actor: Any = None, source: str = "admin") -> Consent:

@@ -9,7 +9,7 @@ a real person sending a few offers never meets them. Settings (integers):
 - ``OFFER_RATE_LIMIT_PER_EMAIL`` (default 5): accepted offers per e-mail per window;
 - ``OFFER_RATE_LIMIT_WINDOW`` (default 3600): the window, in seconds.
 
-Only accepted offers count (``record_submission`` after the offer is stored): a refused
+Only accepted offers count (``record_submission`` in the offer's transaction): a refused
 form or a 400 from the API costs nothing. The client IP is ``contactpoint.clientip``'s,
 which trusts ``X-Forwarded-For`` only behind ``TRUSTED_PROXY_COUNT`` proxies.
 """
@@ -76,9 +76,10 @@ def exceeded_limit(*, client_ip: str, email: str) -> Limit | None:
 
 
 def record_submission(*, client_ip: str, email: str) -> None:
-    """Count one accepted offer for this IP and e-mail in the current window."""
+    """Count one accepted offer for this IP and e-mail in the current window, in the
+    offer's transaction (last, just before it commits): counted if and only if stored."""
     identities = _identities(client_ip=client_ip, email=email)
-    ratelimit.hit(list(identities.values()), length=_window())
+    ratelimit.hit(list(identities.values()), length=_window(), with_caller=True)
 
 
 def client_ip(request: HttpRequest) -> str:
