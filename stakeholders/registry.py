@@ -190,18 +190,25 @@ def give_consents_to_new_contact(
     *, contact: ContactPerson, purposes: Sequence[str], source: str = "form", actor: Any = None
 ) -> list[Consent]:
     """``give_consent`` for each purpose, for a contact created in the caller's transaction:
-    it has no consent yet, so they are written in one INSERT (audited one by one)."""
-    from .consent import CONSENT_TEXT_VERSION
+    it has no consent yet, so they are written in one INSERT (audited one by one), each on
+    the version in force of its wording."""
+    from .consent import texts_for_form
 
     if not connection.in_atomic_block:
         raise RuntimeError("give_consents_to_new_contact must run in the contact's transaction")
     if set(purposes) - set(Consent.Purpose.values):
         raise ValidationError({"purpose": [_("Choose a valid consent purpose.")]})
+    wanted = list(dict.fromkeys(purposes))
+    texts = texts_for_form(*wanted)
     consents = Consent.objects.bulk_create(
         Consent(
-            contact=contact, purpose=purpose, text_version=CONSENT_TEXT_VERSION, source=source[:40]
+            contact=contact,
+            purpose=purpose,
+            text_version=texts[purpose].version,
+            text=texts[purpose],
+            source=source[:40],
         )
-        for purpose in dict.fromkeys(purposes)
+        for purpose in wanted
     )
     for consent in consents:
         log_action(
@@ -211,7 +218,7 @@ def give_consents_to_new_contact(
             payload={
                 "contact": contact.pk,
                 "purpose": consent.purpose,
-                "text_version": CONSENT_TEXT_VERSION,
+                "text_version": consent.text_version,
                 "source": source,
             },
         )
