@@ -15,12 +15,7 @@ from stakeholders import offers
 from stakeholders.models import Consent, Offer, Organisation
 from tests.factories import valid_vat_number
 
-from .offer_support import (
-    _fresh_rate_limits,  # noqa: F401
-    api_payload,
-    form_data,
-    places_fixture,  # noqa: F401
-)
+from .offer_support import api_payload, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +24,14 @@ pytestmark = pytest.mark.django_db
 # once per request (settings.ENVIRONMENT == "test"; cached in production): four of them.
 #   rate-limit counts, savepoint, submitter lock, earlier offer (key or same content),
 #   codes lookup, organisation, look-alike names, content type,
-#   contact, content type, consents (one INSERT), content type, offer, areas,
+#   contact, consent texts in force, content type, consents (one INSERT), content type,
+#   offer, areas,
 #   neighbourhoods, content type, outbox (one INSERT), audit (one INSERT),
 #   rate-limit upsert, release
-API_QUERIES = 2 + 20  # + intervention areas and NIL ids resolved by the serializer
-# The form also names a Municipio (one lookup, one INSERT) and starts the session (exists
-# check, then savepoint + INSERT + release).
-FORM_QUERIES = 3 + 21 + 4
+API_QUERIES = 2 + 21  # + intervention areas and NIL ids resolved by the serializer
+# The form also names a Municipio (one lookup, one INSERT), shows the consent texts in force
+# (one query) and starts the session (exists check, then savepoint + INSERT + release).
+FORM_QUERIES = 3 + 22 + 1 + 4
 
 
 def _api_post(api, body, key):
