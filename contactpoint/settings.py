@@ -156,8 +156,8 @@ if not DEBUG:
 # --- Database: one engine everywhere (PostgreSQL) ---------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 # Each web thread and worker process keeps one connection this long (seconds): the process
-# model (gunicorn workers x threads, worker concurrency, see README "Reliability and security") bounds
-# how many there are, well below PostgreSQL's max_connections.
+# model (gunicorn workers x threads, worker concurrency, see README "Reliability and
+# security") bounds how many there are, well below PostgreSQL's max_connections.
 CONN_MAX_AGE = envint("CONN_MAX_AGE", 60)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE)}
