@@ -309,7 +309,9 @@ CONTENT_SECURITY_POLICY = {
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A bearer token first: a bad one is a 401; without one the session decides (403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "contactpoint.api_tokens.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
