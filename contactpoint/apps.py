@@ -20,9 +20,10 @@ class ContactPointConfig(AppConfig):
     demo_loaders = [(0, "contactpoint.demo.load_users")]
 
     def ready(self) -> None:
-        from . import input_guard, roles
+        from . import api_input, input_guard, roles
 
         input_guard.guard_admin_autocomplete()
+        api_input.refuse_numbers_for_text()
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="contactpoint.roles")
         if settings.ENVIRONMENT == "test":
             request_started.connect(_fresh_content_types, dispatch_uid="contactpoint.test_ct")

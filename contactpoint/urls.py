@@ -12,6 +12,7 @@ admin.site.site_header = _("Contact Point administration")
 admin.site.site_title = _("Contact Point")
 admin.site.index_title = _("Work area")
 
+handler404 = "contactpoint.views.not_found"
 handler500 = "contactpoint.views.server_error"
 
 urlpatterns = [

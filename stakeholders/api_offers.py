@@ -28,6 +28,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
     inline_serializer,
 )
@@ -81,6 +82,12 @@ def word_errors_like_the_form(field: serializers.Field) -> None:
         field.validators = [
             v for v in field.validators if not isinstance(v, validators.MaxLengthValidator)
         ] + [validators.MaxLengthValidator(field.max_length)]
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class ConsentField(serializers.BooleanField):
+    """A consent that must be given: the schema allows only ``true``; ``false`` is a 400
+    naming the field."""
 
 
 class OfferCreateSerializer(serializers.Serializer):
@@ -142,7 +149,7 @@ class OfferCreateSerializer(serializers.Serializer):
         default=None,
         help_text=_("Id of a published need this offer answers (optional)."),
     )
-    consent_contact = serializers.BooleanField(
+    consent_contact = ConsentField(
         help_text=_("Must be true: consent to be contacted about the offer.")
     )
     consent_survey = serializers.BooleanField(required=False, default=False)
