@@ -151,3 +151,14 @@ def test_a_number_where_text_is_expected_is_refused():
     assert response.status_code == 400
     assert response.json()["legal_name"] == ["Not a valid string."]
     assert not Organisation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["needs/?resource_kind=", "needs/?neighbourhood=", "needs/?page=", "vademecum/versions/?page="],
+)
+def test_an_empty_filter_or_page_is_a_400_not_an_unfiltered_list(query):
+    name = query.split("?")[1].rstrip("=")
+    response = APIClient().get(f"/api/v1/{query}")
+    assert response.status_code == 400
+    assert list(response.json()) == [name]
