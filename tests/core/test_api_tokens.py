@@ -25,7 +25,7 @@ NEEDS = "/api/v1/needs/"
 
 
 def bearer(secret: str) -> APIClient:
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return api
 
