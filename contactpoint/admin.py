@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import outbox
-from .models import AuditEntry, OutboxMessage
+from . import api_tokens, outbox
+from .models import ApiToken, AuditEntry, OutboxMessage
 
 
 class OutboxStateFilter(admin.SimpleListFilter):
@@ -158,6 +158,60 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_actions(self, request: HttpRequest):
         return {}
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every staff token, for superusers: who holds what, and a way to revoke it. The secret
+    is never stored, so never shown; tokens are created by their owners on /api-tokens/."""
+
+    list_display = [
+        "name",
+        "user",
+        "scope",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__email"]
+    ordering = ["-created_at", "-pk"]
+    actions = ["revoke"]
+    readonly_fields = [
+        "name",
+        "user",
+        "scope",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+
+    fields = (
+        "name",
+        "user",
+        "scope",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return bool(request.user.is_superuser)
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_tokens.revoke_token(token=token, actor=request.user)
+        self.message_user(request, _("The selected tokens are revoked."))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -20,9 +20,10 @@ class ContactPointConfig(AppConfig):
     demo_loaders = [(0, "contactpoint.demo.load_users")]
 
     def ready(self) -> None:
-        from . import clean_text, date_bounds, input_guard, roles
+        from . import api_input, clean_text, date_bounds, input_guard, roles
 
         input_guard.guard_admin_autocomplete()
+        api_input.refuse_numbers_for_text()
         clean_text.guard_user_names()
         date_bounds.guard_date_times()
         # Team leads read the audit trail (read-only for everyone: see admin.AuditEntryAdmin).

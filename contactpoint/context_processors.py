@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from . import landing
+from . import api_tokens, landing
 
 
 def portal_context() -> dict[str, Any]:
@@ -24,6 +24,9 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         **portal_context(),
         # The header's links to every place the person's roles allow (computed when used).
         "WORK_PLACES": SimpleLazyObject(lambda: landing.places_for(user)) if user else [],
+        "CAN_HOLD_API_TOKENS": (
+            SimpleLazyObject(lambda: api_tokens.may_hold_tokens(user)) if user else False
+        ),
     }
 
 

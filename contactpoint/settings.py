@@ -322,12 +322,14 @@ CONTENT_SECURITY_POLICY = {
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "contactpoint.api_schema.ContactPointAutoSchema",
+    # A bearer token first: a bad one is a 401; without one the session decides (403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "contactpoint.api_tokens.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["contactpoint.api_filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     # No DRF throttles: offers are limited by OFFER_RATE_LIMIT_* in the service, for the form
@@ -343,6 +345,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "contactpoint.api_errors.document_error_answers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "NeedStatusEnum": "needs.models.Need.Status",
         "OfferStatusEnum": "stakeholders.models.Offer.Status",

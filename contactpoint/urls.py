@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import token_views, views
 
 # The admin signs in through allauth, so rate limits and the second factor apply there too.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -12,6 +12,7 @@ admin.site.site_header = _("Contact Point administration")
 admin.site.site_title = _("Contact Point")
 admin.site.index_title = _("Work area")
 
+handler404 = "contactpoint.views.not_found"
 handler500 = "contactpoint.views.server_error"
 
 urlpatterns = [
@@ -25,6 +26,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("contactpoint.api_urls")),
+    path("api-tokens/", token_views.token_list, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", token_views.token_revoke, name="api_tokens_revoke"),
     path("", include("needs.urls")),
     path("", include("stakeholders.urls")),
     path("", include("matching.urls")),

@@ -5,8 +5,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.defaults import page_not_found
 
 from . import health as health_checks
 from . import privacy as privacy_registry
@@ -40,6 +42,14 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def health(request: HttpRequest) -> JsonResponse:
     body, status = health_checks.report()
     return JsonResponse(body, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A 404 in the API's shape under /api/ (an id that is no number, an unknown path),
+    the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

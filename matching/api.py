@@ -30,6 +30,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from contactpoint.api_filters import StrictBooleanFilter
+
 from . import lifecycle, permissions, routing, sla
 from .forms import NOTE_MAX_LENGTH
 from .models import Match, Stage
@@ -161,10 +163,8 @@ class HandOverInputSerializer(serializers.Serializer):
 class MatchFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
     manager = django_filters.NumberFilter(field_name="manager_id", label=_("manager id"))
-    unassigned = django_filters.BooleanFilter(
-        method="filter_unassigned", label=_("only unassigned matches")
-    )
-    other_candidate = django_filters.BooleanFilter(
+    unassigned = StrictBooleanFilter(method="filter_unassigned", label=_("only unassigned matches"))
+    other_candidate = StrictBooleanFilter(
         field_name="other_candidate", label=_("only other candidates (not routed)")
     )
     area = django_filters.CharFilter(

@@ -68,12 +68,17 @@ class KpiPeriodSerializer(serializers.Serializer):
 
 class KpiViewSet(viewsets.ViewSet):
     permission_classes = [CanReadDashboard]
+    list_answers_one_object = True  # one year's figures, not a list (see the schema)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("year", OpenApiTypes.INT, description="Calendar year (default: this)"),
-            OpenApiParameter("area", OpenApiTypes.INT, description="Intervention area id"),
-            OpenApiParameter("municipio", OpenApiTypes.INT, description="Municipio id"),
+            OpenApiParameter(
+                "area", {"type": "integer", "minimum": 1}, description="Intervention area id"
+            ),
+            OpenApiParameter(
+                "municipio", {"type": "integer", "minimum": 1}, description="Municipio id"
+            ),
         ],
         responses=KpiPeriodSerializer,
         summary="KPI values of a year, with the previous year's and the target",

@@ -195,10 +195,10 @@ FILTER_PARAMETERS = [
     OpenApiParameter("area", OpenApiTypes.STR, description="Intervention area slug."),
     OpenApiParameter(
         "municipio",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 1},
         description="Municipio number; includes neighbourhoods that straddle it.",
     ),
-    OpenApiParameter("neighbourhood", OpenApiTypes.INT, description="NIL id."),
+    OpenApiParameter("neighbourhood", {"type": "integer", "minimum": 1}, description="NIL id."),
     OpenApiParameter(
         "resource_kind",
         OpenApiTypes.STR,

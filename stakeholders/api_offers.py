@@ -28,6 +28,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
     inline_serializer,
 )
@@ -89,6 +90,12 @@ def word_errors_like_the_form(field: serializers.Field) -> None:
         ] + [validators.MaxLengthValidator(field.max_length)]
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class ConsentField(serializers.BooleanField):
+    """A consent that must be given: the schema allows only ``true``; ``false`` is a 400
+    naming the field."""
+
+
 class OfferCreateSerializer(serializers.Serializer):
     """An offer as the public form takes it. Places and areas by stable keys: intervention
     area slugs, Municipio numbers, NIL ids. Field errors are worded as the form's."""
@@ -148,7 +155,7 @@ class OfferCreateSerializer(serializers.Serializer):
         default=None,
         help_text=_("Id of a published need this offer answers (optional)."),
     )
-    consent_contact = serializers.BooleanField(
+    consent_contact = ConsentField(
         help_text=_("Must be true: consent to be contacted about the offer.")
     )
     consent_survey = serializers.BooleanField(required=False, default=False)

@@ -35,6 +35,7 @@ from rest_framework.response import Response
 
 from contactpoint import roles
 from contactpoint.api_errors import as_api_error
+from contactpoint.api_filters import StrictBooleanFilter
 from contactpoint.clean_text import NameSerializerField
 from needs.models import InterventionArea, Municipio, Neighbourhood
 
@@ -72,6 +73,12 @@ class OrganisationOutputSerializer(serializers.ModelSerializer):
     member_of = NetworkSerializer(many=True, read_only=True)
     open_offers = serializers.IntegerField(
         read_only=True, help_text="Offers submitted, in review, matched or in progress."
+    )
+    # Stored blank when unknown: a plain string (an empty one is no URI) and a size enum
+    # that includes the blank.
+    website = serializers.CharField(read_only=True, help_text="Website address; empty if unknown.")
+    size = serializers.ChoiceField(
+        choices=Organisation.Size.choices, allow_blank=True, read_only=True
     )
 
     class Meta:
@@ -180,8 +187,8 @@ class OrganisationFilter(django_filters.FilterSet):
         help_text="Part of the legal name, or a tax code / VAT number.",
     )
     kind = django_filters.ChoiceFilter(choices=Organisation.Kind.choices)
-    local_group = django_filters.BooleanFilter()
-    focus_group = django_filters.BooleanFilter()
+    local_group = StrictBooleanFilter()
+    focus_group = StrictBooleanFilter()
     interests = AreaSlugFilter(
         field_name="interests__slug",
         to_field_name="slug",
