@@ -117,6 +117,9 @@ PUBLIC_PAGES = [
     html("api-schema", "api", "read", "/api/schema/", ALL),
     html("api-docs", "api", "read", "/api/docs/", ALL),
     html("api-root", "api", "list", "/api/v1/", ALL),
+    # Personal API tokens: city staff hold their own; revoking another's (or none) is a 404.
+    html("api_tokens", "api token", "list", "/api-tokens/", STAFF),
+    html("api_tokens_revoke", "api token", "delete", "/api-tokens/999999/revoke/", NOBODY, method="POST"),
 ]
 
 NEED_PAGES = [
