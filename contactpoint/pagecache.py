@@ -7,8 +7,10 @@ each later visitor gets it with a token of their own (so the CSRF cookie is set 
 
 A "catalogue version" in the shared (PostgreSQL) cache names the current generation of the
 pages: every change to a need or to the reference data a page shows writes a new one (see
-the receivers in ``needs.apps``), so all the processes stop serving the old pages at once;
-each request reads it, one query. The write happens in the changing transaction, so no
+the receivers in ``needs.apps``), so all the processes stop serving the old pages: the
+changing process at once, the others within ``PAGE_CACHE_VERSION_MS`` (1 s), the time a
+process trusts the version it last read (one query). The write happens in the changing
+transaction, so no
 page rendered from uncommitted data can be kept under the new version. Pages also expire
 after ``PAGE_CACHE_SECONDS``: a need's "not recently reviewed" badge depends on the clock.
 
@@ -23,6 +25,7 @@ import contextvars
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -55,6 +58,8 @@ _pages = LocMemCache(
         },
     },
 )
+# (when it was read, the version): the last catalogue version this process read.
+_last_read: tuple[float, str] | None = None
 _held: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
     "pagecache_held", default=None
 )
@@ -64,12 +69,25 @@ _held: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
 
 
 def catalogue_version() -> str:
-    """The current generation of the public pages (one query; a new one if it was lost)."""
+    """The current generation of the public pages: read from the shared cache (one query; a
+    new one if it was lost) at most every ``PAGE_CACHE_VERSION_MS`` in this process."""
+    global _last_read
+    now = time.monotonic()
+    last = _last_read
+    if last is not None and now - last[0] < settings.PAGE_CACHE_VERSION_MS / 1000:
+        return last[1]
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
         version = cache.get(VERSION_KEY)
+    _last_read = (now, str(version))
     return str(version)
+
+
+def forget_version() -> None:
+    """Read the version again on the next request (this process changed it)."""
+    global _last_read
+    _last_read = None
 
 
 def new_catalogue_version() -> None:
@@ -81,6 +99,8 @@ def new_catalogue_version() -> None:
     if held is not None:
         held.append(True)
         return
+    forget_version()
+    transaction.on_commit(forget_version)  # a thread may have read the old one meanwhile
     try:
         with transaction.atomic():
             cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
@@ -108,8 +128,9 @@ def held_versions() -> Iterator[None]:
 
 
 def clear_local() -> None:
-    """Forget this process's kept pages (tests start each from none)."""
+    """Forget this process's kept pages and version (tests start each from none)."""
     _pages.clear()
+    forget_version()
 
 
 # --- Serving -------------------------------------------------------------------------------

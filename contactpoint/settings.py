@@ -188,6 +188,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # how long at most (0 turns it off) and how many per process.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 300)
 PAGE_CACHE_MAX_ENTRIES = envint("PAGE_CACHE_MAX_ENTRIES", 500)
+# How long (milliseconds) a web process trusts the catalogue version it last read before
+# reading it again: other processes see a change within this time, the changing process at
+# once. 0 reads it on every request.
+PAGE_CACHE_VERSION_MS = envint("PAGE_CACHE_VERSION_MS", 1000)
 
 # --- Client addresses and rate limits ------------------------------------------------------
 # How many reverse proxies under our control sit in front of the web server. 0 (default):
