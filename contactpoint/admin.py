@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import api_tokens, outbox
+from .admin_scope import ReadOnlyAdmin
 from .models import ApiToken, AuditEntry, OutboxMessage
 
 
@@ -43,7 +44,7 @@ class OutboxStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["pk", "task_name", "args", "state", "attempts", "created_at", "last_error"]
     list_filter = [OutboxStateFilter, "task_name"]
     search_fields = ["task_name", "dedup_key"]
@@ -96,15 +97,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             % {"count": retried},
         )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 class AuditAppFilter(admin.SimpleListFilter):
     title = _("area")
@@ -127,7 +119,7 @@ def _audited_apps() -> list:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail, read-only: evidence is never added, edited or deleted by hand."""
 
     list_display = ["created_at", "actor", "action", "object_type", "object_id", "object_repr"]
@@ -159,18 +151,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def get_actions(self, request: HttpRequest):
         return {}
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Every staff token, for superusers: who holds what, and a way to revoke it. The secret
     is never stored, so never shown; tokens are created by their owners on /api-tokens/."""
 
@@ -221,12 +204,3 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             api_tokens.revoke_token(token=token, actor=request.user)
         self.message_user(request, _("The selected tokens are revoked."))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

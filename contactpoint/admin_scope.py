@@ -1,10 +1,11 @@
-"""Admin pages answer an object outside the person's scope with a 404, like the rest of the
-portal."""
+"""Admin building blocks: pages that answer an object outside the person's scope with a 404,
+like the rest of the portal, and lists nobody edits by hand."""
 
 from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from django.contrib import admin
 from django.http import Http404, HttpRequest
 
 
@@ -20,3 +21,18 @@ class NotFoundOutsideScope:
         self, request: HttpRequest, opts: Any, object_id: str
     ) -> NoReturn:
         raise Http404
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A list and detail pages to read: records written only by the portal's services (audit
+    trail, outbox, tokens, erasures, the vademecum), never added, changed or deleted here.
+    Actions a subclass declares still run."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

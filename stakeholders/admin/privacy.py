@@ -17,6 +17,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from contactpoint.admin_scope import ReadOnlyAdmin
+
 from .. import consent, privacy
 from ..models import (
     Consent,
@@ -70,17 +72,6 @@ class ConsentTextAdmin(admin.ModelAdmin):
             actor=request.user,
         )
         obj.pk = text.pk
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PersonErasure)
