@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from contactpoint.admin_scope import act_on_each
 from contactpoint.audit import log_action
 
 from .. import contacts, imports, registry
@@ -276,14 +277,16 @@ class ConsentAdmin(admin.ModelAdmin):
         description=gettext_lazy("Withdraw the selected consents"), permissions=["change"]
     )
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = 0
-        for consent in queryset.filter(withdrawn_at__isnull=True):
-            registry.withdraw_consent(consent=consent, actor=request.user, source="admin")
-            count += 1
-        self.message_user(
+        act_on_each(
+            self,
             request,
-            ngettext("%(n)d consent withdrawn.", "%(n)d consents withdrawn.", count) % {"n": count},
-            messages.SUCCESS,
+            queryset.filter(withdrawn_at__isnull=True),
+            lambda consent: registry.withdraw_consent(
+                consent=consent, actor=request.user, source="admin"
+            ),
+            lambda n: (
+                ngettext("%(n)d consent withdrawn.", "%(n)d consents withdrawn.", n) % {"n": n}
+            ),
         )
 
 
