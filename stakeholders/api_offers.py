@@ -38,6 +38,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactpoint.api_errors import as_api_error
+from contactpoint.api_schema import detail_error, field_errors_response
 from contactpoint.clean_text import NameSerializerField
 from contactpoint.context_processors import absolute_url
 from contactpoint.date_bounds import BoundedDateSerializerField
@@ -299,16 +300,7 @@ class OfferFilter(django_filters.FilterSet):
         fields = ["status", "resource_kind", "area"]
 
 
-FieldErrors = inline_serializer(
-    name="OfferFieldErrors",
-    fields={
-        "field_name": serializers.ListField(
-            child=serializers.CharField(), help_text="Messages for that field."
-        ),
-        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
-    },
-)
-Detail = inline_serializer(name="OfferErrorDetail", fields={"detail": serializers.CharField()})
+Detail = detail_error("Offer")
 RateLimited = inline_serializer(
     name="OfferRateLimited",
     fields={
@@ -318,29 +310,24 @@ RateLimited = inline_serializer(
     },
 )
 
-BAD_REQUEST = OpenApiResponse(
-    response=FieldErrors,
-    description="Invalid input: an object keyed by field name, each with a list of messages.",
-    examples=[
-        OpenApiExample(
-            "Missing and malformed fields",
-            value={
-                "legal_name": ["This field is required."],
-                "tax_code": ["Enter a valid Italian tax code (11 digits or 16 characters)."],
-                "available_until": ["The end of the availability must not be before its start."],
-            },
-            response_only=True,
-        ),
-        OpenApiExample(
-            "Bad idempotency key",
-            value={
-                "idempotency_key": [
-                    "The idempotency key must be 16 to 64 letters, digits, '-' or '_'."
-                ]
-            },
-            response_only=True,
-        ),
-    ],
+BAD_REQUEST = field_errors_response(
+    "Offer",
+    OpenApiExample(
+        "Missing and malformed fields",
+        value={
+            "legal_name": ["This field is required."],
+            "tax_code": ["Enter a valid Italian tax code (11 digits or 16 characters)."],
+            "available_until": ["The end of the availability must not be before its start."],
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "Bad idempotency key",
+        value={
+            "idempotency_key": ["The idempotency key must be 16 to 64 letters, digits, '-' or '_'."]
+        },
+        response_only=True,
+    ),
 )
 TOO_MANY = OpenApiResponse(
     response=RateLimited,
