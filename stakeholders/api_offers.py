@@ -97,6 +97,13 @@ class ConsentField(serializers.BooleanField):
     naming the field."""
 
 
+def _optional_list(child: serializers.Field, most: int, help_text: Any) -> serializers.ListField:
+    """An optional list of at most ``most`` items, empty when left out."""
+    return serializers.ListField(
+        child=child, required=False, default=list, max_length=most, help_text=help_text
+    )
+
+
 class OfferCreateSerializer(serializers.Serializer):
     """An offer as the public form takes it. Places and areas by stable keys: intervention
     area slugs, Municipio numbers, NIL ids. Field errors are worded as the form's."""
@@ -124,26 +131,18 @@ class OfferCreateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=offers.MAX_DESCRIPTION_LENGTH)
     quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
     unit = serializers.CharField(max_length=40)
-    areas = serializers.ListField(
-        child=serializers.SlugField(max_length=50),
-        required=False,
-        default=list,
-        max_length=offers.MAX_AREAS,
-        help_text=_("Intervention area slugs."),
+    areas = _optional_list(
+        serializers.SlugField(max_length=50), offers.MAX_AREAS, _("Intervention area slugs.")
     )
-    municipi = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=1000),
-        required=False,
-        default=list,
-        max_length=offers.MAX_PLACES,
-        help_text=_("Municipio numbers; empty means anywhere in the city."),
+    municipi = _optional_list(
+        serializers.IntegerField(min_value=1, max_value=1000),
+        offers.MAX_PLACES,
+        _("Municipio numbers; empty means anywhere in the city."),
     )
-    neighbourhoods = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=100_000),
-        required=False,
-        default=list,
-        max_length=offers.MAX_PLACES,
-        help_text=_("NIL ids; empty means anywhere in the city."),
+    neighbourhoods = _optional_list(
+        serializers.IntegerField(min_value=1, max_value=100_000),
+        offers.MAX_PLACES,
+        _("NIL ids; empty means anywhere in the city."),
     )
     available_from = BoundedDateSerializerField(required=False, allow_null=True, default=None)
     available_until = BoundedDateSerializerField(required=False, allow_null=True, default=None)

@@ -227,6 +227,15 @@ FORBIDDEN = OpenApiResponse(
     description="Not signed in, or not an account manager or team lead.",
 )
 NOT_FOUND = OpenApiResponse(response=Detail, description="No such organisation.")
+UPDATE_SCHEMA: dict[str, Any] = {
+    "request": OrganisationUpdateSerializer,
+    "responses": {
+        200: OrganisationOutputSerializer,
+        400: BAD_REQUEST,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+    },
+}
 
 
 class IsRegistryStaff(BasePermission):
@@ -266,26 +275,8 @@ class IsRegistryStaff(BasePermission):
             403: FORBIDDEN,
         },
     ),
-    update=extend_schema(
-        summary="Replace an organisation's profile",
-        request=OrganisationUpdateSerializer,
-        responses={
-            200: OrganisationOutputSerializer,
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },
-    ),
-    partial_update=extend_schema(
-        summary="Change some fields of an organisation",
-        request=OrganisationUpdateSerializer,
-        responses={
-            200: OrganisationOutputSerializer,
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },
-    ),
+    update=extend_schema(summary="Replace an organisation's profile", **UPDATE_SCHEMA),
+    partial_update=extend_schema(summary="Change some fields of an organisation", **UPDATE_SCHEMA),
 )
 class OrganisationViewSet(
     mixins.ListModelMixin,

@@ -31,7 +31,8 @@ from .reading import (
     _text,
 )
 
-ORGANISATION_COLUMNS = (
+# Columns copied as they are onto the organisation; the others are a relation and two flags.
+TEXT_COLUMNS = (
     "kind",
     "legal_name",
     "tax_code",
@@ -40,10 +41,8 @@ ORGANISATION_COLUMNS = (
     "email_domain",
     "size",
     "sector",
-    "interests",
-    "local_group",
-    "focus_group",
 )
+ORGANISATION_COLUMNS = (*TEXT_COLUMNS, "interests", "local_group", "focus_group")
 # Headers as the city's spreadsheets write them, in Italian or loosely.
 HEADER_ALIASES = {
     "tipo": "kind",
@@ -279,20 +278,10 @@ def preview_organisations(
 
 def _apply_organisation_row(row: RowPreview, *, actor: Any) -> None:
     cleaned = row.cleaned
-    simple = (
-        "kind",
-        "legal_name",
-        "tax_code",
-        "vat_number",
-        "website",
-        "email_domain",
-        "size",
-        "sector",
-    )
     if row.action == "update":
         organisation = row.target
         changed = []
-        for column in simple:
+        for column in TEXT_COLUMNS:
             if column in ("tax_code", "vat_number") and getattr(organisation, column):
                 continue  # codes are only filled in, never replaced by a file
             if cleaned[column] and getattr(organisation, column) != cleaned[column]:
@@ -318,7 +307,7 @@ def _apply_organisation_row(row: RowPreview, *, actor: Any) -> None:
             )
         return
     organisation = Organisation.objects.create(
-        **{column: cleaned[column] for column in simple},
+        **{column: cleaned[column] for column in TEXT_COLUMNS},
         local_group=bool(cleaned["local_group"]),
         focus_group=bool(cleaned["focus_group"]),
     )
@@ -336,13 +325,4 @@ def _apply_organisation_row(row: RowPreview, *, actor: Any) -> None:
             candidate=candidate.organisation,
             defaults={"reason": candidate.reason, "similarity": candidate.similarity},
         )
-        log_action(
-            actor=actor,
-            action="stakeholders.organisation.duplicate_flagged",
-            obj=organisation,
-            payload={
-                "candidate": candidate.organisation.pk,
-                "reason": candidate.reason,
-                "similarity": candidate.similarity,
-            },
-        )
+        duplicates.log_flagged(organisation=organisation, candidate=candidate, actor=actor)
