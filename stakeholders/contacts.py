@@ -19,7 +19,9 @@ from contactpoint.audit import log_action
 
 from .models import ContactPerson, Organisation
 
-CONTACT_FIELDS = ("first_name", "last_name", "role", "email", "phone", "language", "is_primary")
+# Who the person is and how to reach them; a contact adds whether it is the main one.
+PERSON_FIELDS = ("first_name", "last_name", "role", "email", "phone", "language")
+CONTACT_FIELDS = (*PERSON_FIELDS, "is_primary")
 
 
 def _clean(field: str, value: Any) -> Any:

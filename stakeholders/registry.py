@@ -172,18 +172,22 @@ def give_consent(
         consent = Consent.objects.create(
             contact=contact, purpose=purpose, text_version=version, text=text, source=source[:40]
         )
-        log_action(
-            actor=actor,
-            action="stakeholders.consent.given",
-            obj=consent,
-            payload={
-                "contact": contact.pk,
-                "purpose": purpose,
-                "text_version": version,
-                "source": source,
-            },
-        )
+        _log_consent_given(consent, source=source, actor=actor)
     return consent
+
+
+def _log_consent_given(consent: Consent, *, source: str, actor: Any) -> None:
+    log_action(
+        actor=actor,
+        action="stakeholders.consent.given",
+        obj=consent,
+        payload={
+            "contact": consent.contact_id,
+            "purpose": consent.purpose,
+            "text_version": consent.text_version,
+            "source": source,
+        },
+    )
 
 
 def give_consents_to_new_contact(
@@ -211,17 +215,7 @@ def give_consents_to_new_contact(
         for purpose in wanted
     )
     for consent in consents:
-        log_action(
-            actor=actor,
-            action="stakeholders.consent.given",
-            obj=consent,
-            payload={
-                "contact": contact.pk,
-                "purpose": consent.purpose,
-                "text_version": consent.text_version,
-                "source": source,
-            },
-        )
+        _log_consent_given(consent, source=source, actor=actor)
     return consents
 
 
