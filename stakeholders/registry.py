@@ -275,6 +275,11 @@ def record_interaction(
 INTERACTION_FIELDS = ("kind", "date", "contact", "subject", "notes")
 
 
+def interaction_values(interaction: Interaction) -> dict[str, Any]:
+    """An unsaved interaction's fields, for :func:`record_interaction` (the admin's forms)."""
+    return {name: getattr(interaction, name) for name in INTERACTION_FIELDS}
+
+
 def change_interaction(
     *, interaction: Interaction, changes: dict[str, Any], actor: Any
 ) -> Interaction:

@@ -53,6 +53,13 @@ def _refusal(request: HttpRequest, exc: services.VademecumError) -> None:
     messages.error(request, str(exc.message))
 
 
+def _refusal_on_form(form: Any, exc: services.VademecumError) -> None:
+    """Like :func:`_refusal`, but the error lands on its field of the form (or above it)."""
+    if isinstance(exc, services.NotPermitted):
+        raise PermissionDenied(str(exc.message)) from exc
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+
+
 # --- Public pages ---------------------------------------------------------------------------
 
 
@@ -396,9 +403,7 @@ def agreement_new(request: HttpRequest, match_pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except services.VademecumError as exc:
-            if isinstance(exc, services.NotPermitted):
-                raise PermissionDenied(str(exc.message)) from exc
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            _refusal_on_form(form, exc)
         else:
             return redirect("vademecum:agreement_detail", token=agreement.token)
     suggested_template = Template.objects.filter(slug=suggested).first() if suggested else None
@@ -462,9 +467,7 @@ def agreement_sign(request: HttpRequest, token: str) -> HttpResponse:
                 actor=request.user,
             )
         except services.VademecumError as exc:
-            if isinstance(exc, services.NotPermitted):
-                raise PermissionDenied(str(exc.message)) from exc
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            _refusal_on_form(form, exc)
         else:
             messages.success(request, _("Agreement signed: the match is now agreed."))
             return redirect("vademecum:agreement_detail", token=agreement.token)

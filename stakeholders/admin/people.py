@@ -331,13 +331,7 @@ class InteractionAdmin(admin.ModelAdmin):
             registry.change_interaction(interaction=obj, changes=changes, actor=request.user)
             return
         recorded = registry.record_interaction(
-            organisation=obj.organisation,
-            kind=obj.kind,
-            subject=obj.subject,
-            date=obj.date,
-            contact=obj.contact,
-            notes=obj.notes,
-            actor=request.user,
+            organisation=obj.organisation, actor=request.user, **registry.interaction_values(obj)
         )
         obj.pk = recorded.pk
         obj.staff = recorded.staff
