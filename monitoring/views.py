@@ -5,13 +5,10 @@ Views parse the filters, check who may read, call ``kpis.dashboard`` and render.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from contactpoint.landing import organisations_area
+from contactpoint.view_access import users_who
 from stakeholders.models import Organisation
 
 from . import access, exports, kpis, maps, services, statements, surveys
@@ -34,19 +32,10 @@ from .forms import (
     survey_form_class,
 )
 
-
-def dashboard_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in for visitors; a 403 page in the site's look for users who may not read it."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not access.can_read_dashboard(request.user):
-            return render(request, "monitoring/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign-in for visitors; a 403 page in the site's look for users who may not read it.
+dashboard_reader_required = users_who(
+    access.can_read_dashboard, forbidden_page="monitoring/forbidden.html"
+)
 
 
 def _board(request: HttpRequest) -> tuple[DashboardFilterForm, kpis.Dashboard]:
@@ -216,16 +205,9 @@ def survey_response(request: HttpRequest, token: str) -> HttpResponse:
 # --- Company statement, annual report, showcase ---------------------------------------------
 
 
-def statement_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not access.can_read_statements(request.user):
-            return render(request, "monitoring/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+statement_reader_required = users_who(
+    access.can_read_statements, forbidden_page="monitoring/forbidden.html"
+)
 
 
 def _statement(pk: int, year: int) -> statements.Statement:

@@ -8,23 +8,22 @@ needs of their own departments; anything else is a 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from contactpoint.pagecache import anonymous_page
+from contactpoint.view_access import users_who
 
 from . import language, services
 from .filters import NeedFilter
@@ -106,18 +105,11 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Department workspace -------------------------------------------------------------------
 
 
-def department_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in for visitors, 403 for users who do not keep needs."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not services.is_department_user(request.user):
-            raise PermissionDenied(_("Only department staff can use the workspace."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign-in for visitors, 403 for users who do not keep needs.
+department_required = users_who(
+    services.is_department_user,
+    refusal=gettext_lazy("Only department staff can use the workspace."),
+)
 
 
 def _editable_need(request: HttpRequest, pk: int) -> Need:
