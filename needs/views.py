@@ -8,6 +8,7 @@ needs of their own departments; anything else is a 404.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -142,49 +143,62 @@ def workspace(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    save: Callable[[dict[str, Any]], object],
+    done: str,
+    template: str,
+    need: Need | None,
+) -> HttpResponse:
+    """A workspace form: a valid POST runs ``save(cleaned_data)`` (one service); a refusal
+    lands on the form, success says ``done`` back on the workspace."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, done)
+            return redirect("needs:workspace")
+    return render(request, template, {"form": form, "need": need})
+
+
+def _editable(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: data[name] for name in services.EDITABLE_FIELDS}
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @department_required
 def workspace_create(request: HttpRequest) -> HttpResponse:
     publishing = "publish" in request.POST
-    form = NeedForm(request.POST or None, user=request.user, publishing=publishing)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.create_need(
-                actor=request.user,
-                publish=publishing,
-                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if publishing:
-                messages.success(request, _("The need is published in the catalogue."))
-            else:
-                messages.success(
-                    request, _("The need is saved as a draft: publish it when it is ready.")
-                )
-            return redirect("needs:workspace")
-    return render(request, "needs/need_form.html", {"form": form, "need": None})
+    return _form_page(
+        request,
+        NeedForm(request.POST or None, user=request.user, publishing=publishing),
+        save=lambda data: services.create_need(
+            actor=request.user, publish=publishing, **_editable(data)
+        ),
+        done=_("The need is published in the catalogue.")
+        if publishing
+        else _("The need is saved as a draft: publish it when it is ready."),
+        template="needs/need_form.html",
+        need=None,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @department_required
 def workspace_edit(request: HttpRequest, pk: int) -> HttpResponse:
     need = _editable_need(request, pk)
-    form = NeedForm(request.POST or None, instance=need, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_need(
-                need=need,
-                actor=request.user,
-                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The need is saved."))
-            return redirect("needs:workspace")
-    return render(request, "needs/need_form.html", {"form": form, "need": need})
+    return _form_page(
+        request,
+        NeedForm(request.POST or None, instance=need, user=request.user),
+        save=lambda data: services.update_need(need=need, actor=request.user, **_editable(data)),
+        done=_("The need is saved."),
+        template="needs/need_form.html",
+        need=need,
+    )
 
 
 def _action(request: HttpRequest, pk: int, action: Callable[..., Need], done: str) -> HttpResponse:
@@ -217,13 +231,11 @@ def workspace_review(request: HttpRequest, pk: int) -> HttpResponse:
 @department_required
 def workspace_close(request: HttpRequest, pk: int) -> HttpResponse:
     need = _editable_need(request, pk)
-    form = CloseNeedForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.close_need(need=need, actor=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The need is closed and no longer shown to the public."))
-            return redirect("needs:workspace")
-    return render(request, "needs/need_close.html", {"form": form, "need": need})
+    return _form_page(
+        request,
+        CloseNeedForm(request.POST or None),
+        save=lambda data: services.close_need(need=need, actor=request.user, reason=data["reason"]),
+        done=_("The need is closed and no longer shown to the public."),
+        template="needs/need_close.html",
+        need=need,
+    )

@@ -61,16 +61,7 @@ def save_contact_formset(*, request: HttpRequest, organisation: Organisation, fo
 class ContactInline(admin.TabularInline):
     model = ContactPerson
     extra = 0
-    fields = (
-        "first_name",
-        "last_name",
-        "role",
-        "email",
-        "phone",
-        "language",
-        "is_primary",
-        "consents_summary",
-    )
+    fields = (*contacts.CONTACT_FIELDS, "consents_summary")
     readonly_fields = ("consents_summary",)
     show_change_link = True
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from contactpoint.audit import log_action
 
 from .. import registry
+from ..contacts import PERSON_FIELDS
 from ..models import ContactPerson, Organisation
 from .organisations import HEADER_ALIASES, _organisation_by_name, _organisations_by_code
 from .reading import (
@@ -27,16 +28,7 @@ from .reading import (
     _text,
 )
 
-CONTACT_COLUMNS = (
-    "organisation_tax_code",
-    "organisation_name",
-    "first_name",
-    "last_name",
-    "role",
-    "email",
-    "phone",
-    "language",
-)
+CONTACT_COLUMNS = ("organisation_tax_code", "organisation_name", *PERSON_FIELDS)
 CONTACT_HEADER_ALIASES = {
     "nome": "first_name",
     "name": "first_name",
