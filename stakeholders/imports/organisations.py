@@ -10,7 +10,6 @@ from django.core.validators import URLValidator
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from contactpoint.audit import log_action
 from needs.models import InterventionArea
 
 from .. import duplicates, registry
@@ -299,11 +298,11 @@ def _apply_organisation_row(row: RowPreview, *, actor: Any) -> None:
             organisation.interests.add(*new_interests)
             changed.append("interests")
         if changed:
-            log_action(
-                actor=actor,
+            row.audit(
                 action="stakeholders.organisation.changed",
                 obj=organisation,
-                payload={"source": "import", "fields": changed, "row": row.number},
+                actor=actor,
+                fields=changed,
             )
         return
     organisation = Organisation.objects.create(
@@ -313,12 +312,7 @@ def _apply_organisation_row(row: RowPreview, *, actor: Any) -> None:
     )
     organisation.interests.add(*cleaned["interests"])
     row.target = organisation
-    log_action(
-        actor=actor,
-        action="stakeholders.organisation.created",
-        obj=organisation,
-        payload={"source": "import", "row": row.number},
-    )
+    row.audit(action="stakeholders.organisation.created", obj=organisation, actor=actor)
     for candidate in row.candidates:
         DuplicateFlag.objects.get_or_create(
             organisation=organisation,
