@@ -268,6 +268,18 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record(self, status: int, started: float, *, error: str = "", key: str = "") -> None:
+        """One answered (or failed, status 0) request that began at ``started``; thread-safe."""
+        elapsed = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.statuses[status] += 1
+            self.latencies_ms.append(elapsed)
+            if key:
+                self.keys.add(key)
+            if error:
+                self.errors.append(error)
 
     @property
     def requests(self) -> int:
@@ -302,7 +314,6 @@ def post_offers(
 ) -> LoadResult:
     """POST the planned offers from ``clients`` threads, one keep-alive connection each."""
     result = result or LoadResult()
-    lock = threading.Lock()
     local = threading.local()
 
     def connection() -> http.client.HTTPConnection:
@@ -325,13 +336,7 @@ def post_offers(
         except (OSError, http.client.HTTPException) as exc:
             local.conn = None
             status, error = 0, f"{exc!r} for {key}"
-        elapsed = (time.perf_counter() - started) * 1000
-        with lock:
-            result.statuses[status] += 1
-            result.latencies_ms.append(elapsed)
-            result.keys.add(key)
-            if error:
-                result.errors.append(error)
+        result.record(status, started, error=error, key=key)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -350,7 +355,6 @@ def post_forms(
     from urllib.parse import urlencode
 
     result = LoadResult()
-    lock = threading.Lock()
     local = threading.local()
     body = urlencode(fields)
 
@@ -371,10 +375,7 @@ def post_forms(
         except (OSError, http.client.HTTPException):
             local.conn = None
             status = 0
-        elapsed = (time.perf_counter() - started) * 1000
-        with lock:
-            result.statuses[status] += 1
-            result.latencies_ms.append(elapsed)
+        result.record(status, started)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -389,7 +390,6 @@ def get_pages(
     """GET ``count`` pages, cycling through ``paths``, from ``clients`` threads with one
     keep-alive connection each and no cookies (every request an anonymous visitor)."""
     result = LoadResult()
-    lock = threading.Lock()
     local = threading.local()
 
     def send(i: int) -> None:
@@ -406,12 +406,7 @@ def get_pages(
         except (OSError, http.client.HTTPException) as exc:
             local.conn = None
             status, error = 0, f"{exc!r} for {path}"
-        elapsed = (time.perf_counter() - started) * 1000
-        with lock:
-            result.statuses[status] += 1
-            result.latencies_ms.append(elapsed)
-            if error:
-                result.errors.append(error)
+        result.record(status, started, error=error)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:

@@ -157,31 +157,6 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     """Every staff token, for superusers: who holds what, and a way to revoke it. The secret
     is never stored, so never shown; tokens are created by their owners on /api-tokens/."""
 
-    list_display = [
-        "name",
-        "user",
-        "scope",
-        "prefix",
-        "created_at",
-        "last_used_at",
-        "expires_at",
-        "revoked_at",
-    ]
-    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
-    search_fields = ["name", "prefix", "user__email"]
-    ordering = ["-created_at", "-pk"]
-    actions = ["revoke"]
-    readonly_fields = [
-        "name",
-        "user",
-        "scope",
-        "prefix",
-        "created_at",
-        "last_used_at",
-        "expires_at",
-        "revoked_at",
-    ]
-
     fields = (
         "name",
         "user",
@@ -192,6 +167,12 @@ class ApiTokenAdmin(ReadOnlyAdmin):
         "expires_at",
         "revoked_at",
     )
+    list_display = fields
+    readonly_fields = fields
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__email"]
+    ordering = ["-created_at", "-pk"]
+    actions = ["revoke"]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)

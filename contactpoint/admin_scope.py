@@ -1,12 +1,18 @@
 """Admin building blocks: pages that answer an object outside the person's scope with a 404,
-like the rest of the portal, and lists nobody edits by hand."""
+like the rest of the portal, lists nobody edits by hand, actions on the selected rows and
+pages of one object."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn, TypeVar
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.urls import path
+
+T = TypeVar("T")
 
 
 class NotFoundOutsideScope:
@@ -36,3 +42,49 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def act_on_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    items: Iterable[T],
+    act: Callable[[T], object],
+    summary: Callable[[int], str],
+    *,
+    level: int = messages.SUCCESS,
+    report_refusals: bool = False,
+    name: Callable[[T], str] = str,
+    quiet_when_none: bool = False,
+) -> int:
+    """The shape of an admin action on the selected rows: ``act`` (one service call) on each
+    item, then one message with ``summary(count)``. With ``report_refusals`` an item the
+    service refuses (``ValidationError``) gets an error message by ``name`` and is not
+    counted; ``quiet_when_none`` leaves the summary out when nothing was done."""
+    done = 0
+    for item in items:
+        if not report_refusals:
+            act(item)
+            done += 1
+            continue
+        try:
+            act(item)
+        except ValidationError as exc:
+            model_admin.message_user(
+                request, f"{name(item)}: {' '.join(exc.messages)}", messages.ERROR
+            )
+        else:
+            done += 1
+    if done or not quiet_when_none:
+        model_admin.message_user(request, summary(done), level)
+    return done
+
+
+def object_pages(model_admin: admin.ModelAdmin, pages: dict[str, Callable[..., Any]]) -> list[Any]:
+    """URL patterns for pages of one object (``<pk>/<slug>/``), wrapped by the admin site and
+    named ``<app>_<model>_<slug with underscores>``; a ``get_urls`` puts them before its own."""
+    wrap = model_admin.admin_site.admin_view
+    prefix = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}"
+    return [
+        path(f"<int:object_id>/{slug}/", wrap(view), name=f"{prefix}_{slug.replace('-', '_')}")
+        for slug, view in pages.items()
+    ]

@@ -1,4 +1,5 @@
-"""How the API describes itself: the security of operations anyone may call."""
+"""How the API describes itself: the security of operations anyone may call, and the error
+shapes (contactpoint.api_errors) each app's operations answer with."""
 
 from __future__ import annotations
 
@@ -7,6 +8,32 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+
+def detail_error(name: str) -> Any:
+    """``{"detail": ...}``, as the schema component ``<name>ErrorDetail``."""
+    return inline_serializer(name=f"{name}ErrorDetail", fields={"detail": serializers.CharField()})
+
+
+def field_errors_response(name: str, *examples: OpenApiExample) -> OpenApiResponse:
+    """The 400 of invalid input, as the schema component ``<name>FieldErrors``."""
+    return OpenApiResponse(
+        response=inline_serializer(
+            name=f"{name}FieldErrors",
+            fields={
+                "field_name": serializers.ListField(
+                    child=serializers.CharField(), help_text="Messages for that field."
+                ),
+                "non_field_errors": serializers.ListField(
+                    child=serializers.CharField(), required=False
+                ),
+            },
+        ),
+        description="Invalid input: an object keyed by field name, each with a list of messages.",
+        examples=list(examples),
+    )
 
 
 class ContactPointAutoSchema(AutoSchema):

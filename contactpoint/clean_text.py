@@ -29,6 +29,8 @@ from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from .input_fields import CheckedInputField
+
 # Removed silently: they change nothing a reader can see, except by misleading.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -92,7 +94,7 @@ class NameSerializerField(serializers.CharField):
         return normalise_name(super().to_internal_value(data))
 
 
-class NameField(models.CharField):
+class NameField(CheckedInputField, models.CharField):
     """A name or title: normalised and checked by ``validate_name`` wherever it is edited.
 
     On save it is normalised once more and anything refused is dropped, so a code path
@@ -101,6 +103,8 @@ class NameField(models.CharField):
     """
 
     default_validators = [validate_name]
+    input_form_class = NameFormField
+    migration_path = "django.db.models.CharField"
 
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
@@ -112,20 +116,6 @@ class NameField(models.CharField):
             value = _strip_refused(value)
             setattr(model_instance, self.attname, value)
         return value
-
-    def formfield(
-        self,
-        form_class: type[forms.Field] | None = None,
-        choices_form_class: type[forms.ChoiceField] | None = None,
-        **kwargs: Any,
-    ) -> forms.Field | None:
-        return super().formfield(
-            form_class=form_class or NameFormField, choices_form_class=choices_form_class, **kwargs
-        )
-
-    def deconstruct(self) -> Any:
-        name, _path, args, kwargs = super().deconstruct()
-        return name, "django.db.models.CharField", args, kwargs
 
 
 USER_NAME_FIELDS = ("first_name", "last_name")

@@ -21,6 +21,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from .input_fields import CheckedInputField
+
 
 def bounds() -> tuple[datetime.date, datetime.date]:
     """The earliest and the latest date a person may enter today."""
@@ -73,26 +75,12 @@ class BoundedDateSerializerField(serializers.DateField):
     default_validators = [validate_input_date]
 
 
-class BoundedDateField(models.DateField):
+class BoundedDateField(CheckedInputField, models.DateField):
     """A date a person enters. In migrations it is a plain DateField (same column)."""
 
     default_validators = [validate_input_date]
-
-    def formfield(
-        self,
-        form_class: type[forms.Field] | None = None,
-        choices_form_class: type[forms.ChoiceField] | None = None,
-        **kwargs: Any,
-    ) -> forms.Field | None:
-        return super().formfield(
-            form_class=form_class or BoundedDateFormField,
-            choices_form_class=choices_form_class,
-            **kwargs,
-        )
-
-    def deconstruct(self) -> Any:
-        name, _path, args, kwargs = super().deconstruct()
-        return name, "django.db.models.DateField", args, kwargs
+    input_form_class = BoundedDateFormField
+    migration_path = "django.db.models.DateField"
 
 
 def guard_date_times() -> None:

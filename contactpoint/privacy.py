@@ -10,7 +10,7 @@ service (``stakeholders.privacy``) then runs :func:`sweep` over every model of e
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,16 @@ def register_export_section(name: str, exporter: Exporter) -> None:
 
 def export_sections(person: Person) -> dict[str, Any]:
     return {name: exporter(person) for name, exporter in sorted(_exporters.items())}
+
+
+def iso(value: Any) -> str | None:
+    """A date or date-time as the export writes it (``None`` stays ``None``)."""
+    return value.isoformat() if value is not None else None
+
+
+def plain_values(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The attributes ``names`` of ``obj`` as they are, in that order, for an export."""
+    return {name: getattr(obj, name) for name in names}
 
 
 PageContext = Callable[[Any], dict[str, Any]]

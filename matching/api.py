@@ -223,15 +223,27 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(fresh).data)
 
     def _run_action(
-        self, request: Request, *, input_class: Any, run: Any, error_field: str
+        self,
+        request: Request,
+        *,
+        input_class: Any,
+        run: Any,
+        error_field: str,
+        lead_only: str = "",
     ) -> Response:
-        """Shared path of the POST actions: validate the body, call one lifecycle service
-        with the validated data, and map its refusals to 403 and its errors to a 400 that
-        names the field."""
+        """Shared path of the POST actions: the match, the right to act (permission before
+        input: a colleague learns nothing about the match's state; the team lead's when
+        ``lead_only`` gives the refusal), the body, then one lifecycle service as
+        ``run(match, data)``, its refusals a 403 and its errors a 400 that names the field."""
+        match = self.get_object()
+        if lead_only and not permissions.is_team_lead(request.user):
+            raise PermissionDenied(lead_only)
+        if not lead_only and not permissions.can_act(request.user, match):
+            raise PermissionDenied(str(permissions.NOT_PERMITTED_MESSAGE))
         data = input_class(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            match = run(data.validated_data)
+            match = run(match, data.validated_data)
         except lifecycle.NotPermitted as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except lifecycle.MatchError as exc:
@@ -246,14 +258,10 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
-        match = self.get_object()
-        # Permission before input: a colleague learns nothing about the match's state.
-        if not permissions.can_act(request.user, match):
-            raise PermissionDenied(str(permissions.NOT_PERMITTED_MESSAGE))
         return self._run_action(
             request,
             input_class=TransitionInputSerializer,
-            run=lambda data: lifecycle.transition(
+            run=lambda match, data: lifecycle.transition(
                 match=match, to_stage=data["to_stage"], actor=request.user, note=data["note"]
             ),
             error_field="to_stage",
@@ -266,13 +274,11 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def reassign(self, request: Request, pk: str | None = None) -> Response:
-        match = self.get_object()
-        if not permissions.is_team_lead(request.user):
-            raise PermissionDenied(str(_("Only a team lead can reassign a match.")))
         return self._run_action(
             request,
+            lead_only=str(_("Only a team lead can reassign a match.")),
             input_class=ReassignInputSerializer,
-            run=lambda data: lifecycle.reassign(
+            run=lambda match, data: lifecycle.reassign(
                 match=match, manager=data["manager"], actor=request.user, note=data["note"]
             ),
             error_field="manager",
@@ -285,13 +291,10 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"], url_path="hand-over")
     def hand_over(self, request: Request, pk: str | None = None) -> Response:
-        match = self.get_object()
-        if not permissions.can_act(request.user, match):
-            raise PermissionDenied(str(permissions.NOT_PERMITTED_MESSAGE))
         return self._run_action(
             request,
             input_class=HandOverInputSerializer,
-            run=lambda data: lifecycle.hand_over(
+            run=lambda match, data: lifecycle.hand_over(
                 match=match, manager=data["manager"], actor=request.user, note=data["note"]
             ),
             error_field="manager",

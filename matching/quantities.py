@@ -99,20 +99,28 @@ def allocate(*, match: Match, quantity: int | None = None, actor: Any) -> Match:
         locked.quantity = wanted
         locked.allocated = True
         locked.save(update_fields=["quantity", "allocated", "updated_at"])
-        log_action(
-            actor=actor,
-            action="matching.match.allocated",
-            obj=locked,
-            payload={
-                "quantity": wanted,
-                "need_open": need.quantity_open,
-                "offer_open": offer.quantity_open,
-                "need_status": [need_before, need.status],
-            },
-        )
-        _rematch_after_quantity_change(offer=offer, need=need)
+        _after_quantity_change("allocated", locked, need, offer, need_before, wanted, actor)
     _sync(match, locked)
     return match
+
+
+def _after_quantity_change(
+    verb: str, match: Match, need: Need, offer: Offer, need_before: str, quantity: int, actor: Any
+) -> None:
+    """Audit an allocation or a release (what is left open on both sides, the need's status
+    before and after), then re-match what the change opened or closed."""
+    log_action(
+        actor=actor,
+        action=f"matching.match.{verb}",
+        obj=match,
+        payload={
+            "quantity": quantity,
+            "need_open": need.quantity_open,
+            "offer_open": offer.quantity_open,
+            "need_status": [need_before, need.status],
+        },
+    )
+    _rematch_after_quantity_change(offer=offer, need=need)
 
 
 def release(*, match: Match, actor: Any) -> Match:
@@ -134,18 +142,7 @@ def release(*, match: Match, actor: Any) -> Match:
         offer.save(update_fields=["quantity_open", "updated_at"])
         locked.allocated = False
         locked.save(update_fields=["allocated", "updated_at"])
-        log_action(
-            actor=actor,
-            action="matching.match.released",
-            obj=locked,
-            payload={
-                "quantity": locked.quantity,
-                "need_open": need.quantity_open,
-                "offer_open": offer.quantity_open,
-                "need_status": [need_before, need.status],
-            },
-        )
-        _rematch_after_quantity_change(offer=offer, need=need)
+        _after_quantity_change("released", locked, need, offer, need_before, locked.quantity, actor)
     _sync(match, locked)
     return match
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext, gettext_noop
@@ -262,11 +262,24 @@ def on_stage_changed(*, match: Match, to_stage: str, actor: Any, **kwargs: Any) 
 
 
 def _send_weekly(
-    *, kind: str, pending: dict[int, list[int]], today: date, subject: str, body: str, path: str
+    *,
+    kind: str,
+    rows: QuerySet,
+    owner: str,
+    today: date | None,
+    subject: str,
+    body: str,
+    path: str,
 ) -> int:
-    """One e-mail per staff member and week for ``kind``; the reminder row is created before
-    the e-mail in the same transaction, so a second run the same week sends nothing."""
+    """One e-mail per staff member (the ``owner`` path of ``rows``) and week for ``kind``,
+    listing their rows; the reminder row is created before the e-mail in the same
+    transaction, so a second run the same week sends nothing."""
+    today = today or timezone.localdate()
     week = today - timedelta(days=today.weekday())
+    pending: dict[int, list[int]] = {}
+    owned = rows.filter(**{f"{owner}__isnull": False}).values_list(owner, "pk")
+    for owner_id, pk in owned.order_by(owner, "pk"):
+        pending.setdefault(owner_id, []).append(pk)
     users = get_user_model().objects.in_bulk(list(pending))
     sent = 0
     for user_id, ids in pending.items():
@@ -289,26 +302,14 @@ def _send_weekly(
     return sent
 
 
-def _grouped(rows: Any) -> dict[int, list[int]]:
-    grouped: dict[int, list[int]] = {}
-    for owner_id, pk in rows:
-        grouped.setdefault(owner_id, []).append(pk)
-    return grouped
-
-
 def send_missing_impact_reminders(*, today: date | None = None) -> int:
     """E-mail each account manager, at most once a week, the collaborations of their matches
     that still lack actual outputs or an evaluation. Returns the reminders sent."""
-    pending = (
-        Collaboration.objects.missing_impact_data()
-        .filter(completed_at__isnull=True, match__manager__isnull=False)
-        .values_list("match__manager", "pk")
-        .order_by("match__manager", "pk")
-    )
     return _send_weekly(
         kind=WeeklyReminder.Kind.IMPACT,
-        pending=_grouped(pending),
-        today=today or timezone.localdate(),
+        rows=Collaboration.objects.missing_impact_data().filter(completed_at__isnull=True),
+        owner="match__manager",
+        today=today,
         subject=gettext_noop("Collaborations waiting for impact data"),
         body=gettext_noop(
             "%(count)s collaborations of your matches still lack actual outputs "
@@ -338,16 +339,11 @@ def contacts_to_renew(*, now: Any = None) -> Any:
 def send_consent_renewal_reminders(*, today: date | None = None) -> int:
     """Tell each organisation's relationship owner, once a week, which contacts should be
     asked to renew their consent. Returns the reminders sent."""
-    pending = (
-        contacts_to_renew()
-        .filter(organisation__relationship_owner__isnull=False)
-        .values_list("organisation__relationship_owner", "pk")
-        .order_by("organisation__relationship_owner", "pk")
-    )
     return _send_weekly(
         kind=WeeklyReminder.Kind.CONSENT,
-        pending=_grouped(pending),
-        today=today or timezone.localdate(),
+        rows=contacts_to_renew(),
+        owner="organisation__relationship_owner",
+        today=today,
         subject=gettext_noop("Consents to renew"),
         body=gettext_noop(
             "%(count)s contacts of your organisations gave their consent on an older text or "

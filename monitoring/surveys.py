@@ -105,32 +105,29 @@ def invite_everyone(*, campaign: SurveyCampaign) -> int:
         .distinct()
         .values_list("email", "first_name", "last_name")
     )
-    for email, first, last in staff:
+
+    def invite(audience: str, email: str, first: str, last: str, language: str = "it") -> None:
+        # One invitation per address: staff first, then consenting contacts.
         rows.setdefault(
             email.lower(),
             SurveyInvitation(
                 campaign=campaign,
-                audience=Audience.STAFF,
+                audience=audience,
                 email=email.lower(),
                 name=f"{first} {last}".strip(),
+                language=language,
             ),
         )
+
+    for email, first, last in staff:
+        invite(Audience.STAFF, email, first, last)
     consenting = ContactPerson.objects.filter(
         organisation__merged_into__isnull=True,
         consents__purpose=Consent.Purpose.SURVEY,
         consents__withdrawn_at__isnull=True,
     ).values_list("email", "first_name", "last_name", "language")
     for email, first, last, language in consenting:
-        rows.setdefault(
-            email.lower(),
-            SurveyInvitation(
-                campaign=campaign,
-                audience=Audience.STAKEHOLDERS,
-                email=email.lower(),
-                name=f"{first} {last}".strip(),
-                language=language or "it",
-            ),
-        )
+        invite(Audience.STAKEHOLDERS, email, first, last, language or "it")
     before = SurveyInvitation.objects.filter(campaign=campaign).count()
     SurveyInvitation.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
     return SurveyInvitation.objects.filter(campaign=campaign).count() - before

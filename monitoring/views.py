@@ -5,13 +5,10 @@ Views parse the filters, check who may read, call ``kpis.dashboard`` and render.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from contactpoint.landing import organisations_area
+from contactpoint.view_access import users_who
 from stakeholders.models import Organisation
 
 from . import access, exports, kpis, maps, services, statements, surveys
@@ -34,19 +32,10 @@ from .forms import (
     survey_form_class,
 )
 
-
-def dashboard_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in for visitors; a 403 page in the site's look for users who may not read it."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not access.can_read_dashboard(request.user):
-            return render(request, "monitoring/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign-in for visitors; a 403 page in the site's look for users who may not read it.
+dashboard_reader_required = users_who(
+    access.can_read_dashboard, forbidden_page="monitoring/forbidden.html"
+)
 
 
 def _board(request: HttpRequest) -> tuple[DashboardFilterForm, kpis.Dashboard]:
@@ -140,16 +129,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/dashboard.html", context)
 
 
+# How each kind of file goes out; a CSV opens with a BOM so spreadsheet programs read UTF-8.
+_CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+}
+
+
+def _download(content: str | bytes, filename: str) -> HttpResponse:
+    """``content`` as an attachment named ``filename``, typed by its extension."""
+    kind = filename.rsplit(".", 1)[-1]
+    if kind == "csv":
+        content = "\ufeff" + str(content)
+    response = HttpResponse(content, content_type=_CONTENT_TYPES[kind])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @require_safe
 @never_cache
 @dashboard_reader_required
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     _form, board = _board(request)
-    response = HttpResponse(
-        "\ufeff" + exports.dashboard_csv(board), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="kpi-{board.filters.year}.csv"'
-    return response
+    return _download(exports.dashboard_csv(board), f"kpi-{board.filters.year}.csv")
 
 
 @require_safe
@@ -158,9 +161,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
 def dashboard_pdf(request: HttpRequest) -> HttpResponse:
     form, board = _board(request)
     pdf = exports.dashboard_pdf(board, _context(form, board))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="kpi-{board.filters.year}.pdf"'
-    return response
+    return _download(pdf, f"kpi-{board.filters.year}.pdf")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -216,16 +217,9 @@ def survey_response(request: HttpRequest, token: str) -> HttpResponse:
 # --- Company statement, annual report, showcase ---------------------------------------------
 
 
-def statement_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not access.can_read_statements(request.user):
-            return render(request, "monitoring/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+statement_reader_required = users_who(
+    access.can_read_statements, forbidden_page="monitoring/forbidden.html"
+)
 
 
 def _statement(pk: int, year: int) -> statements.Statement:
@@ -331,15 +325,10 @@ def _statement_file(statement: statements.Statement, fmt: str) -> HttpResponse:
     pk, year = statement.organisation.pk, statement.year
     name = f"statement-{pk}-{year}.{fmt}"
     if fmt == "pdf":
-        response = HttpResponse(statements.statement_pdf(statement), content_type="application/pdf")
-    elif fmt == "csv":
-        response = HttpResponse(
-            "\ufeff" + statements.statement_csv(statement), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        response = HttpResponse(statement.annex_json, content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        return _download(statements.statement_pdf(statement), name)
+    if fmt == "csv":
+        return _download(statements.statement_csv(statement), name)
+    return _download(statement.annex_json, name)
 
 
 @require_safe
@@ -361,9 +350,7 @@ def annual_report_pdf(request: HttpRequest) -> HttpResponse:
     from contactpoint.pdf import html_to_pdf  # weasyprint loads slowly: on use
 
     pdf = html_to_pdf(render_to_string("monitoring/annual_report_pdf.html", context))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="annual-report-{year}.pdf"'
-    return response
+    return _download(pdf, f"annual-report-{year}.pdf")
 
 
 @require_safe

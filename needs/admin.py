@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contactpoint import roles
+from contactpoint.admin_scope import act_on_each
 
 from . import language, services
 from .forms import NeedForm
@@ -196,46 +197,53 @@ class NeedAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
-    def _run(self, request: HttpRequest, queryset: QuerySet[Need], service: Any) -> int:
-        done = 0
-        for need in queryset.filter(pk__in=Need.objects.editable_by(request.user).values("pk")):
-            try:
-                service(need=need, actor=request.user)
-            except ValidationError as exc:
-                self.message_user(request, f"{need}: {' '.join(exc.messages)}", messages.ERROR)
-            else:
-                done += 1
-        return done
+    def _run(
+        self, request: HttpRequest, queryset: QuerySet[Need], service: Any, summary: Any
+    ) -> None:
+        act_on_each(
+            self,
+            request,
+            queryset.filter(pk__in=Need.objects.editable_by(request.user).values("pk")),
+            lambda need: service(need=need, actor=request.user),
+            summary,
+            level=messages.INFO,
+            report_refusals=True,
+            quiet_when_none=True,
+        )
 
     @admin.action(description=_("Publish the selected needs"), permissions=["change"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Need]) -> None:
-        done = self._run(request, queryset, services.publish_need)
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d need published.", "%(count)d needs published.", done)
-                % {"count": done},
-            )
+        self._run(
+            request,
+            queryset,
+            services.publish_need,
+            lambda n: (
+                ngettext("%(count)d need published.", "%(count)d needs published.", n)
+                % {"count": n}
+            ),
+        )
 
     @admin.action(description=_("Mark the selected needs as reviewed"), permissions=["change"])
     def review_selected(self, request: HttpRequest, queryset: QuerySet[Need]) -> None:
-        done = self._run(request, queryset, services.review_need)
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d need reviewed.", "%(count)d needs reviewed.", done)
-                % {"count": done},
-            )
+        self._run(
+            request,
+            queryset,
+            services.review_need,
+            lambda n: (
+                ngettext("%(count)d need reviewed.", "%(count)d needs reviewed.", n) % {"count": n}
+            ),
+        )
 
     @admin.action(description=_("Close the selected needs"), permissions=["change"])
     def close_selected(self, request: HttpRequest, queryset: QuerySet[Need]) -> None:
-        done = self._run(request, queryset, services.close_need)
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d need closed.", "%(count)d needs closed.", done)
-                % {"count": done},
-            )
+        self._run(
+            request,
+            queryset,
+            services.close_need,
+            lambda n: (
+                ngettext("%(count)d need closed.", "%(count)d needs closed.", n) % {"count": n}
+            ),
+        )
 
 
 @admin.register(Department)

@@ -19,7 +19,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -29,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactpoint.api_errors import as_api_error
+from contactpoint.api_schema import detail_error, field_errors_response
 from contactpoint.clean_text import NameSerializerField
 from contactpoint.date_bounds import BoundedDateSerializerField
 
@@ -151,30 +151,18 @@ class CloseInputSerializer(serializers.Serializer):
 
 # --- Error shapes for the schema --------------------------------------------------------------
 
-FieldErrors = inline_serializer(
-    name="NeedFieldErrors",
-    fields={
-        "field_name": serializers.ListField(
-            child=serializers.CharField(), help_text="Messages for that field."
-        ),
-        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
-    },
-)
-Detail = inline_serializer(name="NeedErrorDetail", fields={"detail": serializers.CharField()})
+Detail = detail_error("Need")
 
-BAD_REQUEST = OpenApiResponse(
-    response=FieldErrors,
-    description="Invalid input: an object keyed by field name, each with a list of messages.",
-    examples=[
-        OpenApiExample(
-            "Missing and wrong fields",
-            value={
-                "title": ["This field is required."],
-                "quantity": ["A valid integer is required."],
-            },
-            response_only=True,
-        )
-    ],
+BAD_REQUEST = field_errors_response(
+    "Need",
+    OpenApiExample(
+        "Missing and wrong fields",
+        value={
+            "title": ["This field is required."],
+            "quantity": ["A valid integer is required."],
+        },
+        response_only=True,
+    ),
 )
 FORBIDDEN = OpenApiResponse(
     response=Detail, description="Signed in without the right to change this department's needs."

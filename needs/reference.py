@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -237,46 +237,44 @@ def read_neighbourhoods(path: Path, *, municipi: set[int]) -> list[dict[str, Any
     return result
 
 
-def read_departments(path: Path) -> list[dict[str, Any]]:
+def _read_named(path: Path, extra: Callable[[_Row], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of a unique slug and a name in Italian and English, plus ``extra(row)``."""
     result: list[dict[str, Any]] = []
     seen: set[str] = set()
     for line, values in _rows(path, ("slug", "name", "name_en")):
         row = _Row(path, line, values)
         slug = row.slug()
         _unique(row, seen, slug, "slug")
-        email = row.text("email", required=False, max_length=254)
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                raise row.fail(f"email {email!r} is not a valid e-mail address") from None
         result.append(
             {
                 "slug": slug,
                 "name": row.text("name"),
                 "name_en": row.text("name_en", required=False),
-                "email": email,
+                **extra(row),
             }
         )
     return result
+
+
+def _department_email(row: _Row) -> dict[str, Any]:
+    email = row.text("email", required=False, max_length=254)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise row.fail(f"email {email!r} is not a valid e-mail address") from None
+    return {"email": email}
+
+
+def read_departments(path: Path) -> list[dict[str, Any]]:
+    return _read_named(path, _department_email)
 
 
 def read_areas(path: Path) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for line, values in _rows(path, ("slug", "name", "name_en")):
-        row = _Row(path, line, values)
-        slug = row.slug()
-        _unique(row, seen, slug, "slug")
-        result.append(
-            {
-                "slug": slug,
-                "name": row.text("name"),
-                "name_en": row.text("name_en", required=False),
-                "description": row.text("description", required=False, max_length=5000),
-            }
-        )
-    return result
+    return _read_named(
+        path,
+        lambda row: {"description": row.text("description", required=False, max_length=5000)},
+    )
 
 
 # --- Writing --------------------------------------------------------------------------------

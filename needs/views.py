@@ -8,23 +8,23 @@ needs of their own departments; anything else is a 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from contactpoint.pagecache import anonymous_page
+from contactpoint.view_access import users_who
 
 from . import language, services
 from .filters import NeedFilter
@@ -106,18 +106,11 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Department workspace -------------------------------------------------------------------
 
 
-def department_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in for visitors, 403 for users who do not keep needs."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not services.is_department_user(request.user):
-            raise PermissionDenied(_("Only department staff can use the workspace."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign-in for visitors, 403 for users who do not keep needs.
+department_required = users_who(
+    services.is_department_user,
+    refusal=gettext_lazy("Only department staff can use the workspace."),
+)
 
 
 def _editable_need(request: HttpRequest, pk: int) -> Need:
@@ -150,49 +143,62 @@ def workspace(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    save: Callable[[dict[str, Any]], object],
+    done: str,
+    template: str,
+    need: Need | None,
+) -> HttpResponse:
+    """A workspace form: a valid POST runs ``save(cleaned_data)`` (one service); a refusal
+    lands on the form, success says ``done`` back on the workspace."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, done)
+            return redirect("needs:workspace")
+    return render(request, template, {"form": form, "need": need})
+
+
+def _editable(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: data[name] for name in services.EDITABLE_FIELDS}
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @department_required
 def workspace_create(request: HttpRequest) -> HttpResponse:
     publishing = "publish" in request.POST
-    form = NeedForm(request.POST or None, user=request.user, publishing=publishing)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.create_need(
-                actor=request.user,
-                publish=publishing,
-                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if publishing:
-                messages.success(request, _("The need is published in the catalogue."))
-            else:
-                messages.success(
-                    request, _("The need is saved as a draft: publish it when it is ready.")
-                )
-            return redirect("needs:workspace")
-    return render(request, "needs/need_form.html", {"form": form, "need": None})
+    return _form_page(
+        request,
+        NeedForm(request.POST or None, user=request.user, publishing=publishing),
+        save=lambda data: services.create_need(
+            actor=request.user, publish=publishing, **_editable(data)
+        ),
+        done=_("The need is published in the catalogue.")
+        if publishing
+        else _("The need is saved as a draft: publish it when it is ready."),
+        template="needs/need_form.html",
+        need=None,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @department_required
 def workspace_edit(request: HttpRequest, pk: int) -> HttpResponse:
     need = _editable_need(request, pk)
-    form = NeedForm(request.POST or None, instance=need, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_need(
-                need=need,
-                actor=request.user,
-                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The need is saved."))
-            return redirect("needs:workspace")
-    return render(request, "needs/need_form.html", {"form": form, "need": need})
+    return _form_page(
+        request,
+        NeedForm(request.POST or None, instance=need, user=request.user),
+        save=lambda data: services.update_need(need=need, actor=request.user, **_editable(data)),
+        done=_("The need is saved."),
+        template="needs/need_form.html",
+        need=need,
+    )
 
 
 def _action(request: HttpRequest, pk: int, action: Callable[..., Need], done: str) -> HttpResponse:
@@ -225,13 +231,11 @@ def workspace_review(request: HttpRequest, pk: int) -> HttpResponse:
 @department_required
 def workspace_close(request: HttpRequest, pk: int) -> HttpResponse:
     need = _editable_need(request, pk)
-    form = CloseNeedForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.close_need(need=need, actor=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The need is closed and no longer shown to the public."))
-            return redirect("needs:workspace")
-    return render(request, "needs/need_close.html", {"form": form, "need": need})
+    return _form_page(
+        request,
+        CloseNeedForm(request.POST or None),
+        save=lambda data: services.close_need(need=need, actor=request.user, reason=data["reason"]),
+        done=_("The need is closed and no longer shown to the public."),
+        template="needs/need_close.html",
+        need=need,
+    )

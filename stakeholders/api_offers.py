@@ -38,6 +38,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactpoint.api_errors import as_api_error
+from contactpoint.api_schema import detail_error, field_errors_response
 from contactpoint.clean_text import NameSerializerField
 from contactpoint.context_processors import absolute_url
 from contactpoint.date_bounds import BoundedDateSerializerField
@@ -96,6 +97,13 @@ class ConsentField(serializers.BooleanField):
     naming the field."""
 
 
+def _optional_list(child: serializers.Field, most: int, help_text: Any) -> serializers.ListField:
+    """An optional list of at most ``most`` items, empty when left out."""
+    return serializers.ListField(
+        child=child, required=False, default=list, max_length=most, help_text=help_text
+    )
+
+
 class OfferCreateSerializer(serializers.Serializer):
     """An offer as the public form takes it. Places and areas by stable keys: intervention
     area slugs, Municipio numbers, NIL ids. Field errors are worded as the form's."""
@@ -123,26 +131,18 @@ class OfferCreateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=offers.MAX_DESCRIPTION_LENGTH)
     quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
     unit = serializers.CharField(max_length=40)
-    areas = serializers.ListField(
-        child=serializers.SlugField(max_length=50),
-        required=False,
-        default=list,
-        max_length=offers.MAX_AREAS,
-        help_text=_("Intervention area slugs."),
+    areas = _optional_list(
+        serializers.SlugField(max_length=50), offers.MAX_AREAS, _("Intervention area slugs.")
     )
-    municipi = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=1000),
-        required=False,
-        default=list,
-        max_length=offers.MAX_PLACES,
-        help_text=_("Municipio numbers; empty means anywhere in the city."),
+    municipi = _optional_list(
+        serializers.IntegerField(min_value=1, max_value=1000),
+        offers.MAX_PLACES,
+        _("Municipio numbers; empty means anywhere in the city."),
     )
-    neighbourhoods = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=100_000),
-        required=False,
-        default=list,
-        max_length=offers.MAX_PLACES,
-        help_text=_("NIL ids; empty means anywhere in the city."),
+    neighbourhoods = _optional_list(
+        serializers.IntegerField(min_value=1, max_value=100_000),
+        offers.MAX_PLACES,
+        _("NIL ids; empty means anywhere in the city."),
     )
     available_from = BoundedDateSerializerField(required=False, allow_null=True, default=None)
     available_until = BoundedDateSerializerField(required=False, allow_null=True, default=None)
@@ -299,16 +299,7 @@ class OfferFilter(django_filters.FilterSet):
         fields = ["status", "resource_kind", "area"]
 
 
-FieldErrors = inline_serializer(
-    name="OfferFieldErrors",
-    fields={
-        "field_name": serializers.ListField(
-            child=serializers.CharField(), help_text="Messages for that field."
-        ),
-        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
-    },
-)
-Detail = inline_serializer(name="OfferErrorDetail", fields={"detail": serializers.CharField()})
+Detail = detail_error("Offer")
 RateLimited = inline_serializer(
     name="OfferRateLimited",
     fields={
@@ -318,29 +309,24 @@ RateLimited = inline_serializer(
     },
 )
 
-BAD_REQUEST = OpenApiResponse(
-    response=FieldErrors,
-    description="Invalid input: an object keyed by field name, each with a list of messages.",
-    examples=[
-        OpenApiExample(
-            "Missing and malformed fields",
-            value={
-                "legal_name": ["This field is required."],
-                "tax_code": ["Enter a valid Italian tax code (11 digits or 16 characters)."],
-                "available_until": ["The end of the availability must not be before its start."],
-            },
-            response_only=True,
-        ),
-        OpenApiExample(
-            "Bad idempotency key",
-            value={
-                "idempotency_key": [
-                    "The idempotency key must be 16 to 64 letters, digits, '-' or '_'."
-                ]
-            },
-            response_only=True,
-        ),
-    ],
+BAD_REQUEST = field_errors_response(
+    "Offer",
+    OpenApiExample(
+        "Missing and malformed fields",
+        value={
+            "legal_name": ["This field is required."],
+            "tax_code": ["Enter a valid Italian tax code (11 digits or 16 characters)."],
+            "available_until": ["The end of the availability must not be before its start."],
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "Bad idempotency key",
+        value={
+            "idempotency_key": ["The idempotency key must be 16 to 64 letters, digits, '-' or '_'."]
+        },
+        response_only=True,
+    ),
 )
 TOO_MANY = OpenApiResponse(
     response=RateLimited,

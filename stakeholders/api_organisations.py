@@ -26,7 +26,6 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import BasePermission
@@ -36,6 +35,7 @@ from rest_framework.response import Response
 from contactpoint import roles
 from contactpoint.api_errors import as_api_error
 from contactpoint.api_filters import StrictBooleanFilter
+from contactpoint.api_schema import detail_error, field_errors_response
 from contactpoint.clean_text import NameSerializerField
 from needs.models import InterventionArea, Municipio, Neighbourhood
 
@@ -213,34 +213,29 @@ class OrganisationFilter(django_filters.FilterSet):
 
 # --- Schema pieces ----------------------------------------------------------------------------
 
-FieldErrors = inline_serializer(
-    name="OrganisationFieldErrors",
-    fields={
-        "field_name": serializers.ListField(
-            child=serializers.CharField(), help_text="Messages for that field."
-        ),
-        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
-    },
-)
-Detail = inline_serializer(
-    name="OrganisationErrorDetail", fields={"detail": serializers.CharField()}
-)
-BAD_REQUEST = OpenApiResponse(
-    response=FieldErrors,
-    description="Invalid input: an object keyed by field name, each with a list of messages.",
-    examples=[
-        OpenApiExample(
-            "Malformed tax code",
-            value={"tax_code": ["Enter a valid Italian tax code (11 digits or 16 characters)."]},
-            response_only=True,
-        )
-    ],
+Detail = detail_error("Organisation")
+BAD_REQUEST = field_errors_response(
+    "Organisation",
+    OpenApiExample(
+        "Malformed tax code",
+        value={"tax_code": ["Enter a valid Italian tax code (11 digits or 16 characters)."]},
+        response_only=True,
+    ),
 )
 FORBIDDEN = OpenApiResponse(
     response=Detail,
     description="Not signed in, or not an account manager or team lead.",
 )
 NOT_FOUND = OpenApiResponse(response=Detail, description="No such organisation.")
+UPDATE_SCHEMA: dict[str, Any] = {
+    "request": OrganisationUpdateSerializer,
+    "responses": {
+        200: OrganisationOutputSerializer,
+        400: BAD_REQUEST,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+    },
+}
 
 
 class IsRegistryStaff(BasePermission):
@@ -280,26 +275,8 @@ class IsRegistryStaff(BasePermission):
             403: FORBIDDEN,
         },
     ),
-    update=extend_schema(
-        summary="Replace an organisation's profile",
-        request=OrganisationUpdateSerializer,
-        responses={
-            200: OrganisationOutputSerializer,
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },
-    ),
-    partial_update=extend_schema(
-        summary="Change some fields of an organisation",
-        request=OrganisationUpdateSerializer,
-        responses={
-            200: OrganisationOutputSerializer,
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },
-    ),
+    update=extend_schema(summary="Replace an organisation's profile", **UPDATE_SCHEMA),
+    partial_update=extend_schema(summary="Change some fields of an organisation", **UPDATE_SCHEMA),
 )
 class OrganisationViewSet(
     mixins.ListModelMixin,

@@ -9,6 +9,7 @@ these services, in one transaction, with one audit entry each
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,9 @@ from contactpoint.audit import log_action
 
 from .models import ContactPerson, Organisation
 
-CONTACT_FIELDS = ("first_name", "last_name", "role", "email", "phone", "language", "is_primary")
+# Who the person is and how to reach them; a contact adds whether it is the main one.
+PERSON_FIELDS = ("first_name", "last_name", "role", "email", "phone", "language")
+CONTACT_FIELDS = (*PERSON_FIELDS, "is_primary")
 
 
 def _clean(field: str, value: Any) -> Any:
@@ -74,18 +77,11 @@ def add_contact(
     if new_organisation:
         contact.is_primary = True
     _validate(contact)
-    if new_organisation:
+    # A new organisation's transaction is the caller's, and there is no main contact to demote.
+    with nullcontext() if new_organisation else transaction.atomic():
         contact.save()
-        log_action(
-            actor=actor,
-            action="stakeholders.contact.created",
-            obj=contact,
-            payload={"organisation": organisation.pk, "source": source},
-        )
-        return contact
-    with transaction.atomic():
-        contact.save()
-        _keep_one_main_contact(organisation_id=organisation.pk, chosen=contact)
+        if not new_organisation:
+            _keep_one_main_contact(organisation_id=organisation.pk, chosen=contact)
         log_action(
             actor=actor,
             action="stakeholders.contact.created",

@@ -131,17 +131,22 @@ def flag_possible_duplicates(
         for candidate in new
     )
     for candidate in new:
-        log_action(
-            actor=actor,
-            action="stakeholders.organisation.duplicate_flagged",
-            obj=organisation,
-            payload={
-                "candidate": candidate.organisation.pk,
-                "reason": candidate.reason,
-                "similarity": candidate.similarity,
-            },
-        )
+        log_flagged(organisation=organisation, candidate=candidate, actor=actor)
     return flags
+
+
+def log_flagged(*, organisation: Organisation, candidate: DuplicateCandidate, actor: Any) -> None:
+    """The audit entry of a new flag: which look-alike, why, how similar."""
+    log_action(
+        actor=actor,
+        action="stakeholders.organisation.duplicate_flagged",
+        obj=organisation,
+        payload={
+            "candidate": candidate.organisation.pk,
+            "reason": candidate.reason,
+            "similarity": candidate.similarity,
+        },
+    )
 
 
 def _mail_domain(email: str) -> str:

@@ -41,6 +41,19 @@ def _name(max_length: int, **kwargs: Any) -> forms.CharField:
     return NameFormField(max_length=max_length, **kwargs)
 
 
+def _checkboxes(
+    model: Any, label: Any, help_text: Any, *, widget: Any = forms.CheckboxSelectMultiple
+) -> forms.ModelMultipleChoiceField:
+    """An optional choice of any number of ``model``'s rows, as checkboxes."""
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        queryset=model.objects.all(),
+        required=False,
+        widget=widget,
+        help_text=help_text,
+    )
+
+
 class BootstrapItaliaMixin:
     """Adds bootstrap-italia's classes to the widgets, so templates just print fields."""
 
@@ -125,29 +138,20 @@ class OfferForm(BootstrapItaliaMixin, forms.Form):
         label=_("Quantity"), min_value=1, max_value=10_000_000, help_text=_("A whole number.")
     )
     unit = _text(40, label=_("Unit"), help_text=_("e.g. laptops, hours, euro"))
-    areas = forms.ModelMultipleChoiceField(
-        label=_("Intervention areas"),
-        queryset=InterventionArea.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Optional: the themes your help fits."),
+    areas = _checkboxes(
+        InterventionArea,
+        _("Intervention areas"),
+        _("Optional: the themes your help fits."),
     )
-    municipi = forms.ModelMultipleChoiceField(
-        label=_("Municipi"),
-        queryset=Municipio.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave empty to help anywhere in the city."),
-    )
-    neighbourhoods = forms.ModelMultipleChoiceField(
-        label=_("Neighbourhoods (NIL)"),
-        queryset=Neighbourhood.objects.all(),
-        required=False,
-        widget=NeighbourhoodCheckboxes(narrowed_by="municipi"),
-        help_text=_(
+    municipi = _checkboxes(Municipio, _("Municipi"), _("Leave empty to help anywhere in the city."))
+    neighbourhoods = _checkboxes(
+        Neighbourhood,
+        _("Neighbourhoods (NIL)"),
+        _(
             "Leave empty to help anywhere in the city. Choosing Municipi above shows only "
             "their neighbourhoods; at most 20 places in all."
         ),
+        widget=NeighbourhoodCheckboxes(narrowed_by="municipi"),
     )
     available_from = BoundedDateFormField(
         label=_("Available from"), required=False, widget=DateInput()

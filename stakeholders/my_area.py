@@ -155,52 +155,49 @@ def save_contact(
 # --- GDPR: access and erasure ---------------------------------------------------------------
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+# What the city may do with the organisation's name, on an offer or the organisation.
+_PERMISSIONS = ("allow_logo_use", "allow_press", "allow_social")
 
 
 def _offer_data(offer: Offer) -> dict[str, Any]:
     return {
         "id": offer.pk,
-        "status": offer.status,
-        "resource_kind": offer.resource_kind,
-        "title": offer.title,
-        "description": offer.description,
-        "quantity": offer.quantity,
-        "quantity_open": offer.quantity_open,
-        "unit": offer.unit,
+        **contactpoint_privacy.plain_values(
+            offer,
+            (
+                "status",
+                "resource_kind",
+                "title",
+                "description",
+                "quantity",
+                "quantity_open",
+                "unit",
+            ),
+        ),
         "areas": [area.slug for area in offer.areas.all()],
         "municipi": [m.number for m in offer.municipi.all()],
         "neighbourhoods": [n.nil_id for n in offer.neighbourhoods.all()],
-        "available_from": _iso(offer.available_from),
-        "available_until": _iso(offer.available_until),
-        "allow_logo_use": offer.allow_logo_use,
-        "allow_press": offer.allow_press,
-        "allow_social": offer.allow_social,
+        "available_from": contactpoint_privacy.iso(offer.available_from),
+        "available_until": contactpoint_privacy.iso(offer.available_until),
+        **contactpoint_privacy.plain_values(offer, _PERMISSIONS),
         "need": {"id": offer.need_id, "title": offer.need.title} if offer.need else None,
         "language": offer.language,
         "submitted_email": offer.submitted_email,
-        "submitted_at": _iso(offer.created_at),
-        "withdrawn_at": _iso(offer.withdrawn_at),
+        "submitted_at": contactpoint_privacy.iso(offer.created_at),
+        "withdrawn_at": contactpoint_privacy.iso(offer.withdrawn_at),
     }
 
 
 def _contact_data(contact: ContactPerson) -> dict[str, Any]:
     return {
         "id": contact.pk,
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "role": contact.role,
-        "email": contact.email,
-        "phone": contact.phone,
-        "language": contact.language,
-        "is_primary": contact.is_primary,
+        **contactpoint_privacy.plain_values(contact, CONTACT_FIELDS),
         "consents": [
             {
                 "purpose": consent.purpose,
                 "text_version": consent.text_version,
-                "given_at": _iso(consent.given_at),
-                "withdrawn_at": _iso(consent.withdrawn_at),
+                "given_at": contactpoint_privacy.iso(consent.given_at),
+                "withdrawn_at": contactpoint_privacy.iso(consent.withdrawn_at),
                 "source": consent.source,
             }
             for consent in contact.consents.all()
@@ -234,8 +231,8 @@ def export_personal_data(*, user: Any) -> dict[str, Any]:
             "email": user.email,
             "first_name": user.first_name,
             "last_name": user.last_name,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
+            "date_joined": contactpoint_privacy.iso(user.date_joined),
+            "last_login": contactpoint_privacy.iso(user.last_login),
             "email_addresses": [
                 {"email": a.email, "verified": a.verified, "primary": a.primary}
                 for a in EmailAddress.objects.filter(user=user).order_by("pk")
@@ -245,20 +242,23 @@ def export_personal_data(*, user: Any) -> dict[str, Any]:
         "organisations": [
             {
                 "id": org.pk,
-                "legal_name": org.legal_name,
-                "kind": org.kind,
-                "tax_code": org.tax_code,
-                "vat_number": org.vat_number,
-                "website": org.website,
-                "size": org.size,
-                "sector": org.sector,
-                "description": org.description,
+                **contactpoint_privacy.plain_values(
+                    org,
+                    (
+                        "legal_name",
+                        "kind",
+                        "tax_code",
+                        "vat_number",
+                        "website",
+                        "size",
+                        "sector",
+                        "description",
+                    ),
+                ),
                 "interests": [area.slug for area in org.interests.all()],
                 "preferred_municipi": [m.number for m in org.preferred_municipi.all()],
                 "preferred_neighbourhoods": [n.nil_id for n in org.preferred_neighbourhoods.all()],
-                "allow_logo_use": org.allow_logo_use,
-                "allow_press": org.allow_press,
-                "allow_social": org.allow_social,
+                **contactpoint_privacy.plain_values(org, _PERMISSIONS),
                 "contacts": [_contact_data(contact) for contact in org.contacts.all()],
                 "offers": [_offer_data(offer) for offer in org.offers.all()],
             }
@@ -270,9 +270,9 @@ def export_personal_data(*, user: Any) -> dict[str, Any]:
         ],
         "erasure_requests": [
             {
-                "requested_at": _iso(r.created_at),
+                "requested_at": contactpoint_privacy.iso(r.created_at),
                 "status": r.status,
-                "handled_at": _iso(r.handled_at),
+                "handled_at": contactpoint_privacy.iso(r.handled_at),
             }
             for r in ErasureRequest.objects.filter(user=user)
         ],

@@ -34,15 +34,18 @@ EDITABLE_FIELDS = tuple(name for name in STAFF_FIELDS if name not in EDITABLE_RE
 # What the API shows of them (whether staff checked the domain stays internal).
 API_FIELDS = tuple(name for name in STAFF_FIELDS if name != "email_domain_verified")
 # What a member edits for their own organisation: its profile, not its identity or status.
-SELF_SERVICE_FIELDS = (
-    "website",
-    "size",
-    "sector",
-    "description",
-    "interests",
-    "preferred_municipi",
-    "preferred_neighbourhoods",
-    "allow_logo_use",
-    "allow_press",
-    "allow_social",
+IDENTITY_AND_STATUS = frozenset(
+    {
+        "kind",
+        "legal_name",
+        "tax_code",
+        "vat_number",
+        "email_domain",
+        "email_domain_verified",
+        "relationship_owner",
+        "member_of",
+        "local_group",
+        "focus_group",
+    }
 )
+SELF_SERVICE_FIELDS = tuple(name for name in STAFF_FIELDS if name not in IDENTITY_AND_STATUS)

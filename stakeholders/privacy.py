@@ -29,6 +29,7 @@ from contactpoint.models import AuditEntry
 from needs.language import offer_lemmas
 
 from . import consent
+from .contacts import PERSON_FIELDS
 from .models import (
     Consent,
     ContactPerson,
@@ -38,10 +39,6 @@ from .models import (
     OrganisationMembership,
     PersonErasure,
 )
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _email_q(field: str, emails: tuple[str, ...]) -> Q:
@@ -123,28 +120,23 @@ def contacts_export(person: privacy.Person) -> list[dict[str, Any]]:
                 "id": contact.organisation_id,
                 "name": contact.organisation.legal_name,
             },
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "role": contact.role,
-            "email": contact.email,
-            "phone": contact.phone,
-            "language": contact.language,
-            "created_at": _iso(contact.created_at),
+            **privacy.plain_values(contact, PERSON_FIELDS),
+            "created_at": privacy.iso(contact.created_at),
             "consents": [
                 {
                     "purpose": consent.purpose,
                     "text_version": consent.text_version,
                     "text_it": consent.text.text_in("it") if consent.text else None,
                     "text_en": consent.text.text_in("en") if consent.text else None,
-                    "given_at": _iso(consent.given_at),
-                    "withdrawn_at": _iso(consent.withdrawn_at),
+                    "given_at": privacy.iso(consent.given_at),
+                    "withdrawn_at": privacy.iso(consent.withdrawn_at),
                     "source": consent.source,
                 }
                 for consent in contact.consents.all()
             ],
             "interactions": [
                 {
-                    "date": _iso(interaction.date),
+                    "date": privacy.iso(interaction.date),
                     "kind": interaction.kind,
                     "subject": interaction.subject,
                     "notes": interaction.notes,
@@ -161,7 +153,7 @@ def own_audit_export(person: privacy.Person) -> list[dict[str, Any]]:
     if person.user is None:
         return []
     return [
-        {"at": _iso(entry.created_at), "action": entry.action, "object": entry.object_repr}
+        {"at": privacy.iso(entry.created_at), "action": entry.action, "object": entry.object_repr}
         for entry in AuditEntry.objects.filter(actor=person.user).order_by("created_at", "pk")
     ]
 

@@ -172,18 +172,22 @@ def give_consent(
         consent = Consent.objects.create(
             contact=contact, purpose=purpose, text_version=version, text=text, source=source[:40]
         )
-        log_action(
-            actor=actor,
-            action="stakeholders.consent.given",
-            obj=consent,
-            payload={
-                "contact": contact.pk,
-                "purpose": purpose,
-                "text_version": version,
-                "source": source,
-            },
-        )
+        _log_consent_given(consent, source=source, actor=actor)
     return consent
+
+
+def _log_consent_given(consent: Consent, *, source: str, actor: Any) -> None:
+    log_action(
+        actor=actor,
+        action="stakeholders.consent.given",
+        obj=consent,
+        payload={
+            "contact": consent.contact_id,
+            "purpose": consent.purpose,
+            "text_version": consent.text_version,
+            "source": source,
+        },
+    )
 
 
 def give_consents_to_new_contact(
@@ -211,17 +215,7 @@ def give_consents_to_new_contact(
         for purpose in wanted
     )
     for consent in consents:
-        log_action(
-            actor=actor,
-            action="stakeholders.consent.given",
-            obj=consent,
-            payload={
-                "contact": contact.pk,
-                "purpose": consent.purpose,
-                "text_version": consent.text_version,
-                "source": source,
-            },
-        )
+        _log_consent_given(consent, source=source, actor=actor)
     return consents
 
 
@@ -279,6 +273,11 @@ def record_interaction(
 
 
 INTERACTION_FIELDS = ("kind", "date", "contact", "subject", "notes")
+
+
+def interaction_values(interaction: Interaction) -> dict[str, Any]:
+    """An unsaved interaction's fields, for :func:`record_interaction` (the admin's forms)."""
+    return {name: getattr(interaction, name) for name in INTERACTION_FIELDS}
 
 
 def change_interaction(

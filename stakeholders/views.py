@@ -62,11 +62,8 @@ def _initial_for(request: HttpRequest, need: Any) -> dict[str, Any]:
         organisation = my_area.my_organisations(user).order_by("pk").first()
         if organisation is not None:
             initial.update(
-                legal_name=organisation.legal_name,
-                kind=organisation.kind,
-                tax_code=organisation.tax_code,
-                vat_number=organisation.vat_number,
-                website=organisation.website,
+                (name, getattr(organisation, name))
+                for name in ("legal_name", "kind", "tax_code", "vat_number", "website")
             )
             contact = (
                 organisation.contacts.filter(email__iexact=user.email).first()
@@ -75,11 +72,8 @@ def _initial_for(request: HttpRequest, need: Any) -> dict[str, Any]:
             )
             if contact is not None:
                 initial.update(
-                    first_name=contact.first_name,
-                    last_name=contact.last_name,
-                    role=contact.role,
-                    phone=contact.phone,
-                    language=contact.language,
+                    (name, getattr(contact, name))
+                    for name in ("first_name", "last_name", "role", "phone", "language")
                 )
         initial.setdefault("first_name", user.first_name)
         initial.setdefault("last_name", user.last_name)

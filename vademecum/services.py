@@ -100,12 +100,16 @@ def _require_legal(actor: Any) -> None:
 # --- Versions --------------------------------------------------------------------------------
 
 
-def _locked(version: TemplateVersion) -> TemplateVersion:
-    return (
+def _locked(version: TemplateVersion, status: str, refusal: Any) -> TemplateVersion:
+    """The version, locked for the step, which only a version in ``status`` may take."""
+    version = (
         TemplateVersion.objects.select_for_update(of=("self",))
         .select_related("template")
         .get(pk=version.pk)
     )
+    if version.status != status:
+        raise VademecumError(refusal)
+    return version
 
 
 def create_draft(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
@@ -143,9 +147,9 @@ def update_draft(
     allowed while drafting and refused at approval."""
     _require_legal(actor)
     with transaction.atomic():
-        version = _locked(version)
-        if version.status != VersionStatus.DRAFT:
-            raise VademecumError(_("Only a draft can be changed: start a new version."))
+        version = _locked(
+            version, VersionStatus.DRAFT, _("Only a draft can be changed: start a new version.")
+        )
         if not isinstance(clauses, list) or not all(isinstance(c, dict) for c in clauses):
             raise VademecumError(_("The clauses are not in the expected form."), field="clauses")
         version.clauses = clauses
@@ -159,9 +163,7 @@ def approve(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
     """The legal office approves a draft whose clauses use only the fixed placeholders."""
     _require_legal(actor)
     with transaction.atomic():
-        version = _locked(version)
-        if version.status != VersionStatus.DRAFT:
-            raise VademecumError(_("Only a draft can be approved."))
+        version = _locked(version, VersionStatus.DRAFT, _("Only a draft can be approved."))
         problems = placeholders.clause_problems(version.clauses)
         if problems:
             raise ValidationError({"clauses": problems})
@@ -180,9 +182,9 @@ def publish(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
     _require_legal(actor)
     with transaction.atomic():
         Template.objects.select_for_update().get(pk=version.template_id)
-        version = _locked(version)
-        if version.status != VersionStatus.APPROVED:
-            raise VademecumError(_("Only an approved version can be published."))
+        version = _locked(
+            version, VersionStatus.APPROVED, _("Only an approved version can be published.")
+        )
         now = timezone.now()
         previous = list(
             TemplateVersion.objects.select_for_update()
@@ -208,9 +210,9 @@ def retire(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
     """Withdraw a published version (the template then has no public text)."""
     _require_legal(actor)
     with transaction.atomic():
-        version = _locked(version)
-        if version.status != VersionStatus.PUBLISHED:
-            raise VademecumError(_("Only a published version can be retired."))
+        version = _locked(
+            version, VersionStatus.PUBLISHED, _("Only a published version can be retired.")
+        )
         version.status = VersionStatus.RETIRED
         version.retired_at = timezone.now()
         version.save(update_fields=["status", "retired_at"])
@@ -221,9 +223,7 @@ def retire(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
 def delete_draft(*, version: TemplateVersion, actor: Any) -> None:
     _require_legal(actor)
     with transaction.atomic():
-        version = _locked(version)
-        if version.status != VersionStatus.DRAFT:
-            raise VademecumError(_("Only a draft can be deleted."))
+        version = _locked(version, VersionStatus.DRAFT, _("Only a draft can be deleted."))
         log_action(
             actor=actor,
             action="vademecum.version.deleted",

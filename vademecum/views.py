@@ -8,20 +8,19 @@ scoped lookups: an agreement another user may not read is a 404, whatever its to
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from contactpoint.landing import organisations_area
+from contactpoint.view_access import users_who
 from matching.models import Match, Stage
 
 from . import diff, guide, loading, pdf, placeholders, services
@@ -33,24 +32,23 @@ def _language() -> str:
     return (get_language() or "it")[:2]
 
 
-def legal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in for visitors, 403 for users outside the legal office."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not services.is_legal(request.user):
-            raise PermissionDenied(_("Only the legal office can use this workspace."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign-in for visitors, 403 for users outside the legal office.
+legal_required = users_who(
+    services.is_legal, refusal=gettext_lazy("Only the legal office can use this workspace.")
+)
 
 
 def _refusal(request: HttpRequest, exc: services.VademecumError) -> None:
     if isinstance(exc, services.NotPermitted):
         raise PermissionDenied(str(exc.message))
     messages.error(request, str(exc.message))
+
+
+def _refusal_on_form(form: Any, exc: services.VademecumError) -> None:
+    """Like :func:`_refusal`, but the error lands on its field of the form (or above it)."""
+    if isinstance(exc, services.NotPermitted):
+        raise PermissionDenied(str(exc.message)) from exc
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
 
 
 # --- Public pages ---------------------------------------------------------------------------
@@ -396,9 +394,7 @@ def agreement_new(request: HttpRequest, match_pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except services.VademecumError as exc:
-            if isinstance(exc, services.NotPermitted):
-                raise PermissionDenied(str(exc.message)) from exc
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            _refusal_on_form(form, exc)
         else:
             return redirect("vademecum:agreement_detail", token=agreement.token)
     suggested_template = Template.objects.filter(slug=suggested).first() if suggested else None
@@ -462,9 +458,7 @@ def agreement_sign(request: HttpRequest, token: str) -> HttpResponse:
                 actor=request.user,
             )
         except services.VademecumError as exc:
-            if isinstance(exc, services.NotPermitted):
-                raise PermissionDenied(str(exc.message)) from exc
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            _refusal_on_form(form, exc)
         else:
             messages.success(request, _("Agreement signed: the match is now agreed."))
             return redirect("vademecum:agreement_detail", token=agreement.token)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import (
     QuerySet,
 )
@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from contactpoint.admin_scope import ReadOnlyAdmin, act_on_each
 
 from .. import permissions, services
 from ..models import IntakeItem
@@ -44,7 +46,7 @@ class IntakeStateFilter(DefaultChoiceFilter):
 
 
 @admin.register(IntakeItem)
-class IntakeItemAdmin(admin.ModelAdmin):
+class IntakeItemAdmin(ReadOnlyAdmin):
     """The team's intake list: offers the relevance gate matched to no need, for a person
     to answer (suggest another need, ask for details, thank and decline)."""
 
@@ -65,15 +67,6 @@ class IntakeItemAdmin(admin.ModelAdmin):
     actions = ("mark_answered",)
     list_per_page = 50
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return permissions.is_match_staff(request.user) and super().has_module_permission(request)
@@ -100,15 +93,13 @@ class IntakeItemAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark the selected offers as answered"))
     def mark_answered(self, request: HttpRequest, queryset: QuerySet) -> None:
-        answered = 0
-        for item in queryset.filter(resolved_at__isnull=True).order_by("pk"):
-            services.answer_intake_item(item=item, actor=request.user)
-            answered += 1
-        self.message_user(
+        act_on_each(
+            self,
             request,
-            ngettext(
-                "%(n)d offer marked as answered.", "%(n)d offers marked as answered.", answered
-            )
-            % {"n": answered},
-            messages.SUCCESS,
+            queryset.filter(resolved_at__isnull=True).order_by("pk"),
+            lambda item: services.answer_intake_item(item=item, actor=request.user),
+            lambda n: (
+                ngettext("%(n)d offer marked as answered.", "%(n)d offers marked as answered.", n)
+                % {"n": n}
+            ),
         )

@@ -19,14 +19,14 @@ from django.db.models import (
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint.admin_scope import NotFoundOutsideScope
+from contactpoint.admin_scope import NotFoundOutsideScope, ReadOnlyAdmin, act_on_each, object_pages
 
 from .. import attention, emails, forms, lifecycle, permissions, routing, sla
 from ..models import (
@@ -40,7 +40,9 @@ from .rows import admin_url, form_field, score_rows, timeline_rows, with_dates
 
 
 @admin.register(Match)
-class MatchAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+class MatchAdmin(NotFoundOutsideScope, ReadOnlyAdmin):
+    """Read-only: a match changes only through the actions and pages below."""
+
     list_display = (
         "need_column",
         "offer_column",
@@ -87,16 +89,6 @@ class MatchAdmin(NotFoundOutsideScope, admin.ModelAdmin):
 
     class Media:
         css = {"all": ("css/matching-admin.css",)}
-
-    # The record is changed only through the actions below, never by editing its fields.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -266,41 +258,15 @@ class MatchAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     # --- Action pages ---------------------------------------------------------------------
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<int:object_id>/transition/",
-                wrap(self.transition_view),
-                name="{}_{}_transition".format(*info),
-            ),
-            path(
-                "<int:object_id>/reassign/",
-                wrap(self.reassign_view),
-                name="{}_{}_reassign".format(*info),
-            ),
-            path(
-                "<int:object_id>/hand-over/",
-                wrap(self.hand_over_view),
-                name="{}_{}_hand_over".format(*info),
-            ),
-            path(
-                "<int:object_id>/split/",
-                wrap(self.split_view),
-                name="{}_{}_split".format(*info),
-            ),
-            path(
-                "<int:object_id>/contact/",
-                wrap(self.contact_view),
-                name="{}_{}_contact".format(*info),
-            ),
-            path(
-                "<int:object_id>/promote/",
-                wrap(self.promote_view),
-                name="{}_{}_promote".format(*info),
-            ),
-            *super().get_urls(),
-        ]
+        pages = {
+            "transition": self.transition_view,
+            "reassign": self.reassign_view,
+            "hand-over": self.hand_over_view,
+            "split": self.split_view,
+            "contact": self.contact_view,
+            "promote": self.promote_view,
+        }
+        return [*object_pages(self, pages), *super().get_urls()]
 
     def _action_match(self, request: HttpRequest, object_id: str) -> Match:
         """The match if the user may see it (else 404); acting rights are checked apart."""
@@ -370,24 +336,50 @@ class MatchAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         status = 400 if request.method == "POST" else 200
         return self._render_action(request, match, title=title, form=form, status=status)
 
-    def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def _form_action_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        make_form: Any,
+        title: str,
+        run: Any,
+        done: Any,
+        error_field: str,
+        lead_only: str = "",
+    ) -> HttpResponse:
+        """One action page: the match (else 404), the acting right (the team lead's when
+        ``lead_only`` gives the refusal), ``make_form(data, match)``, then ``run(match,
+        data)`` through :meth:`_run_form_action`; ``done(match)`` says what changed."""
         match = self._action_match(request, object_id)
-        if not permissions.can_act(request.user, match):
+        if lead_only and not permissions.is_team_lead(request.user):
+            return self._refuse(request, match, lead_only)
+        if not lead_only and not permissions.can_act(request.user, match):
             return self._refuse(request, match, permissions.NOT_PERMITTED_MESSAGE)
-        form = forms.TransitionForm(
-            request.POST if request.method == "POST" else None, match=match, user=request.user
-        )
-
-        def done() -> str:
-            match.refresh_from_db()
-            return gettext("The match is now “%(stage)s”.") % {"stage": match.get_stage_display()}
-
+        form = make_form(request.POST if request.method == "POST" else None, match)
         return self._run_form_action(
             request,
             match,
             form=form,
+            title=title,
+            run=lambda data: run(match, data),
+            done=lambda: done(match),
+            error_field=error_field,
+        )
+
+    def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        def done(match: Match) -> str:
+            match.refresh_from_db()
+            return gettext("The match is now “%(stage)s”.") % {"stage": match.get_stage_display()}
+
+        return self._form_action_view(
+            request,
+            object_id,
+            make_form=lambda data, match: forms.TransitionForm(
+                data, match=match, user=request.user
+            ),
             title=gettext("Change the stage"),
-            run=lambda data: lifecycle.transition(
+            run=lambda match, data: lifecycle.transition(
                 match=match, to_stage=data["to_stage"], actor=request.user, note=data["note"]
             ),
             done=done,
@@ -395,53 +387,42 @@ class MatchAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         )
 
     def reassign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        match = self._action_match(request, object_id)
-        if not permissions.is_team_lead(request.user):
-            return self._refuse(request, match, gettext("Only a team lead can reassign a match."))
-        form = forms.ReassignForm(request.POST if request.method == "POST" else None, match=match)
-        return self._run_form_action(
+        return self._form_action_view(
             request,
-            match,
-            form=form,
+            object_id,
+            lead_only=gettext("Only a team lead can reassign a match."),
+            make_form=lambda data, match: forms.ReassignForm(data, match=match),
             title=gettext("Reassign the match"),
-            run=lambda data: lifecycle.reassign(
+            run=lambda match, data: lifecycle.reassign(
                 match=match, manager=data["manager"], actor=request.user, note=data["note"]
             ),
-            done=lambda: gettext("The match has been reassigned."),
+            done=lambda match: gettext("The match has been reassigned."),
             error_field="manager",
         )
 
     def hand_over_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        match = self._action_match(request, object_id)
-        if not permissions.can_act(request.user, match):
-            return self._refuse(request, match, permissions.NOT_PERMITTED_MESSAGE)
-        form = forms.HandOverForm(request.POST if request.method == "POST" else None, match=match)
-        return self._run_form_action(
+        return self._form_action_view(
             request,
-            match,
-            form=form,
+            object_id,
+            make_form=lambda data, match: forms.HandOverForm(data, match=match),
             title=gettext("Hand the match over"),
-            run=lambda data: lifecycle.hand_over(
+            run=lambda match, data: lifecycle.hand_over(
                 match=match, manager=data["manager"], actor=request.user, note=data["note"]
             ),
-            done=lambda: gettext("The match has been handed over."),
+            done=lambda match: gettext("The match has been handed over."),
             error_field="manager",
         )
 
     def split_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        match = self._action_match(request, object_id)
-        if not permissions.can_act(request.user, match):
-            return self._refuse(request, match, permissions.NOT_PERMITTED_MESSAGE)
-        form = forms.SplitForm(request.POST if request.method == "POST" else None, match=match)
-        return self._run_form_action(
+        return self._form_action_view(
             request,
-            match,
-            form=form,
+            object_id,
+            make_form=lambda data, match: forms.SplitForm(data, match=match),
             title=gettext("Split the quantity"),
-            run=lambda data: lifecycle.split_quantity(
+            run=lambda match, data: lifecycle.split_quantity(
                 match=match, quantity=data["quantity"], actor=request.user
             ),
-            done=lambda: gettext("The quantity has been split."),
+            done=lambda match: gettext("The quantity has been split."),
             error_field="quantity",
         )
 
@@ -463,17 +444,17 @@ class MatchAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     def promote_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         if not permissions.is_match_staff(request.user):
             raise PermissionDenied
-        promoted = 0
-        for match in queryset.filter(other_candidate=True, stage=Stage.PROPOSED).order_by("pk"):
-            routing.promote_candidate(match=match, actor=request.user)
-            promoted += 1
-        self.message_user(
+        act_on_each(
+            self,
             request,
-            ngettext(
-                "%(n)d match promoted and routed.", "%(n)d matches promoted and routed.", promoted
-            )
-            % {"n": promoted},
-            messages.SUCCESS,
+            queryset.filter(other_candidate=True, stage=Stage.PROPOSED).order_by("pk"),
+            lambda match: routing.promote_candidate(match=match, actor=request.user),
+            lambda n: (
+                ngettext(
+                    "%(n)d match promoted and routed.", "%(n)d matches promoted and routed.", n
+                )
+                % {"n": n}
+            ),
         )
 
     def contact_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -18,7 +18,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint.admin_scope import NotFoundOutsideScope
+from contactpoint.admin_scope import NotFoundOutsideScope, ReadOnlyAdmin
 
 from .. import engine, permissions, routing
 from ..models import (
@@ -105,7 +105,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+class NotificationAdmin(NotFoundOutsideScope, ReadOnlyAdmin):
     list_display = ("created_at", "recipient", "kind", "match", "sent_at", "digest_sent_at")
     # Read-only: a choice list of matches would take the match admin's queue ordering,
     # which exists only on that admin's own annotated queryset.
@@ -120,15 +120,6 @@ class NotificationAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         if permissions.is_team_lead(request.user):
             return queryset
         return queryset.filter(recipient=request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(OutreachSuggestion)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+
+from contactpoint.admin_scope import act_on_each
 
 from .. import duplicates
 from ..models import (
@@ -121,17 +123,17 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
         description=gettext_lazy("Not the same organisation: dismiss"), permissions=["change"]
     )
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = 0
-        for flag in queryset.filter(resolved_at__isnull=True):
-            duplicates.dismiss_duplicate_flag(flag=flag, actor=request.user)
-            count += 1
-        self.message_user(
+        act_on_each(
+            self,
             request,
-            ngettext(
-                "%(n)d possible duplicate dismissed.", "%(n)d possible duplicates dismissed.", count
-            )
-            % {"n": count},
-            messages.SUCCESS,
+            queryset.filter(resolved_at__isnull=True),
+            lambda flag: duplicates.dismiss_duplicate_flag(flag=flag, actor=request.user),
+            lambda n: (
+                ngettext(
+                    "%(n)d possible duplicate dismissed.", "%(n)d possible duplicates dismissed.", n
+                )
+                % {"n": n}
+            ),
         )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from contactpoint.admin_scope import ReadOnlyAdmin
+
 from .. import import_jobs
 from ..models import ImportJob
 
@@ -37,7 +39,7 @@ def render_progress(job: ImportJob, request: HttpRequest | None = None) -> str:
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     """Read-only: jobs are started from the import pages and run by the worker."""
 
     list_display = ("created_at", "filename", "kind", "status", "progress", "created_by")
@@ -60,15 +62,6 @@ class ImportJobAdmin(admin.ModelAdmin):
         "finished_at",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     # Whoever may import organisations or contacts may follow the jobs.
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:

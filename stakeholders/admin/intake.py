@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from contactpoint.admin_scope import act_on_each
 
 from .. import my_area
 from ..models import ErasureRequest
@@ -43,15 +45,17 @@ class ErasureRequestAdmin(ErasureRequestPrivacyActions, admin.ModelAdmin):
         return False  # the request is evidence of what was asked and when
 
     def _close(self, request: HttpRequest, queryset: QuerySet[ErasureRequest], status: str) -> None:
-        closed = 0
-        for erasure in queryset.filter(status=ErasureRequest.Status.OPEN):
-            my_area.handle_erasure_request(erasure=erasure, status=status, actor=request.user)
-            closed += 1
-        self.message_user(
+        act_on_each(
+            self,
             request,
-            ngettext("%(count)d request closed.", "%(count)d requests closed.", closed)
-            % {"count": closed},
-            messages.SUCCESS,
+            queryset.filter(status=ErasureRequest.Status.OPEN),
+            lambda erasure: my_area.handle_erasure_request(
+                erasure=erasure, status=status, actor=request.user
+            ),
+            lambda n: (
+                ngettext("%(count)d request closed.", "%(count)d requests closed.", n)
+                % {"count": n}
+            ),
         )
 
     @admin.action(description=_("Mark as erased"), permissions=["change"])

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from contactpoint.admin_scope import act_on_each
 from needs.widgets import NeighbourhoodCheckboxes
 
 from .. import offers
@@ -183,12 +184,10 @@ class OfferAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Withdraw the selected offers"), permissions=["change"])
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = 0
-        for offer in queryset.filter(status__in=Offer.OPEN_STATUSES):
-            offers.withdraw_offer(offer=offer, actor=request.user, source="admin")
-            count += 1
-        self.message_user(
+        act_on_each(
+            self,
             request,
-            ngettext("%(n)d offer withdrawn.", "%(n)d offers withdrawn.", count) % {"n": count},
-            messages.SUCCESS,
+            queryset.filter(status__in=Offer.OPEN_STATUSES),
+            lambda offer: offers.withdraw_offer(offer=offer, actor=request.user, source="admin"),
+            lambda n: ngettext("%(n)d offer withdrawn.", "%(n)d offers withdrawn.", n) % {"n": n},
         )

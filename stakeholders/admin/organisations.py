@@ -371,12 +371,8 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
             if obj.pk is None:
                 registry.record_interaction(
                     organisation=organisation,
-                    kind=obj.kind,
-                    subject=obj.subject,
-                    date=obj.date,
-                    contact=obj.contact,
-                    notes=obj.notes,
                     actor=request.user,
+                    **registry.interaction_values(obj),
                 )
             else:
                 registry.change_interaction(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from contactpoint.admin_scope import act_on_each
 from contactpoint.audit import log_action
 
 from .. import contacts, imports, registry
@@ -60,16 +61,7 @@ def save_contact_formset(*, request: HttpRequest, organisation: Organisation, fo
 class ContactInline(admin.TabularInline):
     model = ContactPerson
     extra = 0
-    fields = (
-        "first_name",
-        "last_name",
-        "role",
-        "email",
-        "phone",
-        "language",
-        "is_primary",
-        "consents_summary",
-    )
+    fields = (*contacts.CONTACT_FIELDS, "consents_summary")
     readonly_fields = ("consents_summary",)
     show_change_link = True
 
@@ -276,14 +268,16 @@ class ConsentAdmin(admin.ModelAdmin):
         description=gettext_lazy("Withdraw the selected consents"), permissions=["change"]
     )
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = 0
-        for consent in queryset.filter(withdrawn_at__isnull=True):
-            registry.withdraw_consent(consent=consent, actor=request.user, source="admin")
-            count += 1
-        self.message_user(
+        act_on_each(
+            self,
             request,
-            ngettext("%(n)d consent withdrawn.", "%(n)d consents withdrawn.", count) % {"n": count},
-            messages.SUCCESS,
+            queryset.filter(withdrawn_at__isnull=True),
+            lambda consent: registry.withdraw_consent(
+                consent=consent, actor=request.user, source="admin"
+            ),
+            lambda n: (
+                ngettext("%(n)d consent withdrawn.", "%(n)d consents withdrawn.", n) % {"n": n}
+            ),
         )
 
 
@@ -328,13 +322,7 @@ class InteractionAdmin(admin.ModelAdmin):
             registry.change_interaction(interaction=obj, changes=changes, actor=request.user)
             return
         recorded = registry.record_interaction(
-            organisation=obj.organisation,
-            kind=obj.kind,
-            subject=obj.subject,
-            date=obj.date,
-            contact=obj.contact,
-            notes=obj.notes,
-            actor=request.user,
+            organisation=obj.organisation, actor=request.user, **registry.interaction_values(obj)
         )
         obj.pk = recorded.pk
         obj.staff = recorded.staff

@@ -10,14 +10,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from contactpoint.admin_scope import ReadOnlyAdmin
+from contactpoint.admin_scope import ReadOnlyAdmin, act_on_each
 
 from .. import consent, privacy
 from ..models import (
@@ -109,23 +108,19 @@ def confirm_anonymise(
                 "action": request.POST.get("action", ""),
             },
         )
-    done = 0
-    for label, person, erasure in people:
-        try:
-            privacy.anonymise_person(
-                person=person, reason=reason, actor=request.user, erasure_request=erasure
-            )
-        except ValidationError as error:
-            model_admin.message_user(
-                request, f"{label}: {' '.join(error.messages)}", messages.ERROR
-            )
-        else:
-            done += 1
-    model_admin.message_user(
+    act_on_each(
+        model_admin,
         request,
-        ngettext("%(count)d person anonymised.", "%(count)d people anonymised.", done)
-        % {"count": done},
-        messages.SUCCESS,
+        people,
+        lambda row: privacy.anonymise_person(
+            person=row[1], reason=reason, actor=request.user, erasure_request=row[2]
+        ),
+        lambda n: (
+            ngettext("%(count)d person anonymised.", "%(count)d people anonymised.", n)
+            % {"count": n}
+        ),
+        report_refusals=True,
+        name=lambda row: str(row[0]),
     )
     return None
 

@@ -9,9 +9,8 @@ from django.core.validators import validate_email
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from contactpoint.audit import log_action
-
 from .. import registry
+from ..contacts import PERSON_FIELDS
 from ..models import ContactPerson, Organisation
 from .organisations import HEADER_ALIASES, _organisation_by_name, _organisations_by_code
 from .reading import (
@@ -27,16 +26,7 @@ from .reading import (
     _text,
 )
 
-CONTACT_COLUMNS = (
-    "organisation_tax_code",
-    "organisation_name",
-    "first_name",
-    "last_name",
-    "role",
-    "email",
-    "phone",
-    "language",
-)
+CONTACT_COLUMNS = ("organisation_tax_code", "organisation_name", *PERSON_FIELDS)
 CONTACT_HEADER_ALIASES = {
     "nome": "first_name",
     "name": "first_name",
@@ -204,11 +194,11 @@ def _apply_contact_row(row: RowPreview, *, actor: Any) -> None:
             for name in changed:
                 setattr(contact, name, cleaned[name])
             contact.save(update_fields=changed)
-            log_action(
-                actor=actor,
+            row.audit(
                 action="stakeholders.contactperson.changed",
                 obj=contact,
-                payload={"source": "import", "fields": changed, "row": row.number},
+                actor=actor,
+                fields=changed,
             )
         return
     organisation = cleaned["organisation"]
@@ -218,9 +208,9 @@ def _apply_contact_row(row: RowPreview, *, actor: Any) -> None:
         **{f: cleaned[f] for f in fields},
     )
     row.target = contact
-    log_action(
-        actor=actor,
+    row.audit(
         action="stakeholders.contactperson.created",
         obj=contact,
-        payload={"source": "import", "organisation": organisation.pk, "row": row.number},
+        actor=actor,
+        organisation=organisation.pk,
     )

@@ -10,7 +10,6 @@ from django.core.validators import URLValidator
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from contactpoint.audit import log_action
 from needs.models import InterventionArea
 
 from .. import duplicates, registry
@@ -31,7 +30,8 @@ from .reading import (
     _text,
 )
 
-ORGANISATION_COLUMNS = (
+# Columns copied as they are onto the organisation; the others are a relation and two flags.
+TEXT_COLUMNS = (
     "kind",
     "legal_name",
     "tax_code",
@@ -40,10 +40,8 @@ ORGANISATION_COLUMNS = (
     "email_domain",
     "size",
     "sector",
-    "interests",
-    "local_group",
-    "focus_group",
 )
+ORGANISATION_COLUMNS = (*TEXT_COLUMNS, "interests", "local_group", "focus_group")
 # Headers as the city's spreadsheets write them, in Italian or loosely.
 HEADER_ALIASES = {
     "tipo": "kind",
@@ -279,20 +277,10 @@ def preview_organisations(
 
 def _apply_organisation_row(row: RowPreview, *, actor: Any) -> None:
     cleaned = row.cleaned
-    simple = (
-        "kind",
-        "legal_name",
-        "tax_code",
-        "vat_number",
-        "website",
-        "email_domain",
-        "size",
-        "sector",
-    )
     if row.action == "update":
         organisation = row.target
         changed = []
-        for column in simple:
+        for column in TEXT_COLUMNS:
             if column in ("tax_code", "vat_number") and getattr(organisation, column):
                 continue  # codes are only filled in, never replaced by a file
             if cleaned[column] and getattr(organisation, column) != cleaned[column]:
@@ -310,39 +298,25 @@ def _apply_organisation_row(row: RowPreview, *, actor: Any) -> None:
             organisation.interests.add(*new_interests)
             changed.append("interests")
         if changed:
-            log_action(
-                actor=actor,
+            row.audit(
                 action="stakeholders.organisation.changed",
                 obj=organisation,
-                payload={"source": "import", "fields": changed, "row": row.number},
+                actor=actor,
+                fields=changed,
             )
         return
     organisation = Organisation.objects.create(
-        **{column: cleaned[column] for column in simple},
+        **{column: cleaned[column] for column in TEXT_COLUMNS},
         local_group=bool(cleaned["local_group"]),
         focus_group=bool(cleaned["focus_group"]),
     )
     organisation.interests.add(*cleaned["interests"])
     row.target = organisation
-    log_action(
-        actor=actor,
-        action="stakeholders.organisation.created",
-        obj=organisation,
-        payload={"source": "import", "row": row.number},
-    )
+    row.audit(action="stakeholders.organisation.created", obj=organisation, actor=actor)
     for candidate in row.candidates:
         DuplicateFlag.objects.get_or_create(
             organisation=organisation,
             candidate=candidate.organisation,
             defaults={"reason": candidate.reason, "similarity": candidate.similarity},
         )
-        log_action(
-            actor=actor,
-            action="stakeholders.organisation.duplicate_flagged",
-            obj=organisation,
-            payload={
-                "candidate": candidate.organisation.pk,
-                "reason": candidate.reason,
-                "similarity": candidate.similarity,
-            },
-        )
+        duplicates.log_flagged(organisation=organisation, candidate=candidate, actor=actor)

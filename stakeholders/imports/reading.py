@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from contactpoint.audit import log_action
 from contactpoint.clean_text import clean_name
 
 from .. import duplicates
@@ -70,6 +71,15 @@ class RowPreview:
 
     def error(self, column: str, message: Any) -> None:
         self.errors.append(RowError(self.number, column, str(message)))
+
+    def audit(self, *, action: str, obj: Any, actor: Any, **payload: Any) -> None:
+        """The audit entry of what importing this row wrote (source "import", its number)."""
+        log_action(
+            actor=actor,
+            action=action,
+            obj=obj,
+            payload={"source": "import", **payload, "row": self.number},
+        )
 
     @property
     def error_columns(self) -> set[str]:

@@ -10,35 +10,30 @@ class Command(BaseCommand):
         "file has an error."
     )
 
+    # Option, default file, what it holds: each is passed on as ``<option>_path``.
+    FILES = (
+        (
+            "nil",
+            reference.DEFAULT_NIL,
+            "CSV with nil_id,name,municipi,lat,lon[,display_name] (default: Milan's 88 NIL)",
+        ),
+        (
+            "municipi",
+            reference.DEFAULT_MUNICIPI,
+            "CSV with number,name,name_en (default: Milan's 9 Municipi)",
+        ),
+        ("departments", reference.DEFAULT_DEPARTMENTS, "CSV with slug,name,name_en[,email]"),
+        ("areas", reference.DEFAULT_AREAS, "CSV with slug,name,name_en[,description]"),
+    )
+
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--nil",
-            default=str(reference.DEFAULT_NIL),
-            help="CSV with nil_id,name,municipi,lat,lon[,display_name] (default: Milan's 88 NIL)",
-        )
-        parser.add_argument(
-            "--municipi",
-            default=str(reference.DEFAULT_MUNICIPI),
-            help="CSV with number,name,name_en (default: Milan's 9 Municipi)",
-        )
-        parser.add_argument(
-            "--departments",
-            default=str(reference.DEFAULT_DEPARTMENTS),
-            help="CSV with slug,name,name_en[,email]",
-        )
-        parser.add_argument(
-            "--areas",
-            default=str(reference.DEFAULT_AREAS),
-            help="CSV with slug,name,name_en[,description]",
-        )
+        for option, default, help_text in self.FILES:
+            parser.add_argument(f"--{option}", default=str(default), help=help_text)
 
     def handle(self, *args, **options):
         try:
             summary = reference.load_reference_data(
-                nil_path=options["nil"],
-                municipi_path=options["municipi"],
-                departments_path=options["departments"],
-                areas_path=options["areas"],
+                **{f"{option}_path": options[option] for option, _default, _help in self.FILES}
             )
         except reference.ReferenceDataError as exc:
             raise CommandError(f"{exc}. Nothing was loaded.") from exc
