@@ -17,6 +17,15 @@ from tests.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _version_trusted_for_the_test(settings):
+    """A process trusts the catalogue version it read for ``PAGE_CACHE_VERSION_MS``: long
+    enough here that a slow machine never lets it lapse between two requests of a test
+    (the lapse itself is tested below with 0)."""
+    settings.PAGE_CACHE_VERSION_MS = 600_000
+
+
 LANGUAGES = {"it": {"HTTP_ACCEPT_LANGUAGE": "it"}, "en": {"HTTP_ACCEPT_LANGUAGE": "en"}}
 
 
