@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from contactpoint import roles
 from matching.models import Stage
 from stakeholders.models import Organisation
 from tests.factories import (
@@ -18,7 +17,6 @@ from tests.factories import (
     OfferFactory,
     OrganisationFactory,
     OrganisationMembershipFactory,
-    UserFactory,
 )
 from vademecum import loading, services
 from vademecum.models import TemplateVersion
@@ -35,31 +33,6 @@ def published(vademecum):
     return {
         v.template.slug: v for v in TemplateVersion.objects.published().select_related("template")
     }
-
-
-@pytest.fixture
-def legal(db):
-    return UserFactory(role=roles.LEGAL, totp=True)
-
-
-@pytest.fixture
-def manager(db):
-    return UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
-
-
-@pytest.fixture
-def other_manager(db):
-    return UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
-
-
-@pytest.fixture
-def cabinet(db):
-    return UserFactory(role=roles.CABINET, totp=True)
-
-
-@pytest.fixture
-def department_user(db):
-    return UserFactory(role=roles.DEPARTMENT, totp=True)
 
 
 @pytest.fixture
