@@ -21,15 +21,9 @@ from tests.matching.workflow_support import (
     make_team_lead,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.accept_language("en")]
 
 CHANGELIST = "/admin/matching/match/"
-
-
-@pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assert the English msgids
-    return client
 
 
 def change_url(match):
