@@ -42,7 +42,8 @@ ROLES = [
 
 
 @pytest.fixture
-def world():
+def world(client, role):
+    """The match and a user per role, with ``client`` signed in as the test's ``role``."""
     organisation_a, organisation_b = OrganisationFactory(), OrganisationFactory()
     department_x, department_y = DepartmentFactory(), DepartmentFactory()
     manager = make_manager()
@@ -63,6 +64,7 @@ def world():
         "team lead": make_team_lead(),
         "cabinet": UserFactory(role=roles.CABINET),
     }
+    login(client, users[role])
     return match, users
 
 
@@ -100,9 +102,6 @@ QUEUE_SHOWS = {"department X", "manager assigned"}
 
 @pytest.mark.parametrize(("role", "statuses"), expect(ADMIN_QUEUE))
 def test_admin_queue(client, world, role, statuses):
-    _match, users = world
-    login(client, users[role])
-
     # The default view (my queue for managers) and the whole list.
     response = client.get("/admin/matching/match/")
     check(response, statuses, role=role, shows_match=role in QUEUE_SHOWS)
@@ -130,8 +129,7 @@ ADMIN_MATCH_PAGE = {
 
 @pytest.mark.parametrize(("role", "statuses"), expect(ADMIN_MATCH_PAGE))
 def test_admin_match_page(client, world, role, statuses):
-    match, users = world
-    login(client, users[role])
+    match, _users = world
 
     response = client.get(reverse("admin:matching_match_change", args=[match.pk]))
 
@@ -189,7 +187,6 @@ ADMIN_REASSIGN = {**ADMIN_ACTIONS, "manager assigned": 403}
 @pytest.mark.parametrize(("role", "statuses"), expect(ADMIN_REASSIGN))
 def test_admin_reassign(client, world, role, statuses):
     match, users = world
-    login(client, users[role])
 
     response = client.post(
         reverse("admin:matching_match_reassign", args=[match.pk]),
@@ -218,7 +215,6 @@ MY_MATCHES = {
 @pytest.mark.parametrize(("role", "statuses"), expect(MY_MATCHES))
 def test_my_matches_lists_only_the_users_organisations(client, world, role, statuses):
     _match, users = world
-    login(client, users[role])
 
     response = client.get("/my/matches/")
 
@@ -232,8 +228,7 @@ MY_MATCH = dict.fromkeys(ROLES, 404) | {"anonymous": 302, "stakeholder A": 200}
 
 @pytest.mark.parametrize(("role", "statuses"), expect(MY_MATCH))
 def test_my_match_page_is_only_for_the_organisation(client, world, role, statuses):
-    match, users = world
-    login(client, users[role])
+    match, _users = world
 
     response = client.get(f"/my/matches/{match.pk}/")
 
@@ -245,8 +240,7 @@ MY_DECLINE = dict.fromkeys(ROLES, 404) | {"anonymous": 302, "stakeholder A": 302
 
 @pytest.mark.parametrize(("role", "statuses"), expect(MY_DECLINE))
 def test_only_the_organisation_declines_from_my_area(client, world, role, statuses):
-    match, users = world
-    login(client, users[role])
+    match, _users = world
 
     response = client.post(f"/my/matches/{match.pk}/decline/", {"to_stage": "declined_stakeholder"})
 
@@ -264,8 +258,7 @@ WORKSPACE = dict.fromkeys(ROLES, 403) | {
 
 @pytest.mark.parametrize(("role", "statuses"), expect(WORKSPACE))
 def test_department_workspace_shows_only_its_needs_matches(client, world, role, statuses):
-    match, users = world
-    login(client, users[role])
+    match, _users = world
 
     response = client.get("/workspace/matches/")
 
@@ -286,8 +279,7 @@ API_READ = dict.fromkeys(ROLES, 403) | {
 
 @pytest.mark.parametrize(("role", "statuses"), expect(API_READ))
 def test_api_read(client, world, role, statuses):
-    match, users = world
-    login(client, users[role])
+    match, _users = world
 
     listing = client.get("/api/v1/matches/")
     one = client.get(f"/api/v1/matches/{match.pk}/")
@@ -303,8 +295,7 @@ API_TRANSITION = dict.fromkeys(ROLES, 403) | {"manager assigned": 200, "team lea
 
 @pytest.mark.parametrize(("role", "statuses"), expect(API_TRANSITION))
 def test_api_transition(client, world, role, statuses):
-    match, users = world
-    login(client, users[role])
+    match, _users = world
 
     response = client.post(
         f"/api/v1/matches/{match.pk}/transition/",
@@ -323,7 +314,6 @@ API_REASSIGN = dict.fromkeys(ROLES, 403) | {"team lead": 200}
 @pytest.mark.parametrize(("role", "statuses"), expect(API_REASSIGN))
 def test_api_reassign(client, world, role, statuses):
     match, users = world
-    login(client, users[role])
 
     response = client.post(
         f"/api/v1/matches/{match.pk}/reassign/",

@@ -96,14 +96,19 @@ def test_only_matches_in_negotiation_get_an_agreement(published, match, manager,
         )
 
 
-def test_marking_signed_moves_the_match_to_agreed(make_agreement, match, manager):
-    agreement = make_agreement("donazione-beni")
+def sign(agreement, protocol_number: str, actor) -> None:
+    """Marks the agreement signed on 1 December 2026 under this protocol number."""
     services.mark_signed(
         agreement=agreement,
         signed_on=datetime.date(2026, 12, 1),
-        protocol_number="PG 123456/2026",
-        actor=manager,
+        protocol_number=protocol_number,
+        actor=actor,
     )
+
+
+def test_marking_signed_moves_the_match_to_agreed(make_agreement, match, manager):
+    agreement = make_agreement("donazione-beni")
+    sign(agreement, "PG 123456/2026", manager)
     agreement.refresh_from_db()
     match.refresh_from_db()
     assert agreement.status == AgreementStatus.SIGNED
@@ -114,13 +119,7 @@ def test_marking_signed_moves_the_match_to_agreed(make_agreement, match, manager
 
 
 def test_legal_office_may_mark_signed_too(make_agreement, match, legal):
-    agreement = make_agreement("pro-bono")
-    services.mark_signed(
-        agreement=agreement,
-        signed_on=datetime.date(2026, 12, 1),
-        protocol_number="PG 1/2026",
-        actor=legal,
-    )
+    sign(make_agreement("pro-bono"), "PG 1/2026", legal)
     match.refresh_from_db()
     assert match.stage == Stage.AGREED
 
@@ -128,12 +127,7 @@ def test_legal_office_may_mark_signed_too(make_agreement, match, legal):
 def test_signing_needs_a_protocol_number_and_a_past_date(make_agreement, match, manager):
     agreement = make_agreement("pro-bono")
     with pytest.raises(services.VademecumError) as caught:
-        services.mark_signed(
-            agreement=agreement,
-            signed_on=datetime.date(2026, 12, 1),
-            protocol_number=" ",
-            actor=manager,
-        )
+        sign(agreement, " ", manager)
     assert caught.value.field == "protocol_number"
     with pytest.raises(services.VademecumError):
         services.mark_signed(
