@@ -73,7 +73,14 @@ def test_a_chosen_need_passes_the_gate_whatever_the_text():
     assert engine.rank([chosen], CTX) == [(chosen, result)]
 
 
-def fifty_chairs(catalogue, title, description, *, naming_food=True, **fields):
+def fifty_chairs(
+    catalogue,
+    title="50 sedie imbottite",
+    description="Sedie in buono stato, da ritirare in magazzino.",
+    *,
+    naming_food=True,
+    **fields,
+):
     """Fifty chairs offered as goods; ``naming_food``: the offer names the food need's area
     and its neighbourhood (still no content in common)."""
     offer = OfferFactory(
@@ -107,9 +114,7 @@ def test_fifty_chairs_never_match_food_parcels():
 @pytest.mark.django_db
 def test_an_offer_that_fits_no_need_gets_no_match_and_waits_in_the_intake_list():
     catalogue = build_catalogue()
-    offer = fifty_chairs(
-        catalogue, "50 sedie imbottite", "Sedie in buono stato, da ritirare in magazzino."
-    )
+    offer = fifty_chairs(catalogue)
 
     assert services.match_offer(offer=offer) == []
 
@@ -128,13 +133,7 @@ def test_an_offer_that_fits_no_need_gets_no_match_and_waits_in_the_intake_list()
 def test_the_need_chosen_on_the_form_passes_the_gate_and_keeps_the_offer_off_the_intake_list():
     catalogue = build_catalogue()
     food = catalogue.needs["food"]
-    offer = fifty_chairs(
-        catalogue,
-        "50 sedie imbottite",
-        "Sedie in buono stato, da ritirare in magazzino.",
-        naming_food=False,
-        need=food,
-    )
+    offer = fifty_chairs(catalogue, naming_food=False, need=food)
 
     matches = services.match_offer(offer=offer, route=False)
 
