@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from contactpoint.models import AuditEntry
 from matching.models import Stage
+from tests.fixtures.pages import assert_shows
 from vademecum import services
 from vademecum.models import AgreementStatus
 
@@ -26,15 +27,18 @@ def test_agreement_pdf_reads_back_names_amounts_and_accents(make_agreement, matc
     agreement = make_agreement("donazione-beni")
     assert agreement.status == AgreementStatus.READY
     text = " ".join(pdf_text(agreement).split())
-    assert "Società Benefit Àncora S.r.l." in text
-    assert "Niccolò Dell'Acqua" in text
-    assert "Via Perù 1, 20121 Milano" in text
-    assert "€ 8.000,00" in text
-    assert "PC per gli alunni che studiano da casa" in text
-    assert "40 PC" in text
-    assert "15/09/2026" in text
-    assert "Comune di Milano" in text
-    assert "Testo di esempio, non costituisce consulenza legale." in text
+    assert_shows(
+        text,
+        "Società Benefit Àncora S.r.l.",
+        "Niccolò Dell'Acqua",
+        "Via Perù 1, 20121 Milano",
+        "€ 8.000,00",
+        "PC per gli alunni che studiano da casa",
+        "40 PC",
+        "15/09/2026",
+        "Comune di Milano",
+        "Testo di esempio, non costituisce consulenza legale.",
+    )
     with agreement.pdf.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == agreement.sha256
     assert len(PdfReader(agreement.pdf.path).pages) >= 2
