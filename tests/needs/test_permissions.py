@@ -95,12 +95,11 @@ def test_department_member_sees_and_edits_only_their_departments_needs(client, m
     assert client.get(f"/workspace/needs/{needs['need_x'].pk}/edit/").status_code == 200
     assert client.get(f"/workspace/needs/{needs['draft_x'].pk}/edit/").status_code == 200
     for other in ("need_y", "draft_y"):
-        pk = needs[other].pk
-        assert client.get(f"/workspace/needs/{pk}/edit/").status_code == 404
-        assert client.post(f"/workspace/needs/{pk}/edit/", {"title": "x"}).status_code == 404
-        assert client.post(f"/workspace/needs/{pk}/publish/").status_code == 404
-        assert client.post(f"/workspace/needs/{pk}/review/").status_code == 404
-        assert client.post(f"/workspace/needs/{pk}/close/").status_code == 404
+        need_url = f"/workspace/needs/{needs[other].pk}"
+        assert client.get(f"{need_url}/edit/").status_code == 404
+        assert client.post(f"{need_url}/edit/", {"title": "x"}).status_code == 404
+        for action in ("publish", "review", "close"):
+            assert client.post(f"{need_url}/{action}/").status_code == 404
     assert Need.objects.get(pk=needs["draft_y"].pk).status == Need.Status.DRAFT
     assert Need.objects.get(pk=needs["need_y"].pk).status == Need.Status.PUBLISHED
 

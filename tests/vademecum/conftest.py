@@ -10,8 +10,6 @@ import pytest
 from matching.models import Stage
 from stakeholders.models import Organisation
 from tests.factories import (
-    ContactPersonFactory,
-    DepartmentFactory,
     MatchFactory,
     NeedFactory,
     OfferFactory,
@@ -58,23 +56,23 @@ def outsider(db):
 
 @pytest.fixture
 def match(organisation, manager):
+    forty_pcs = {"unit": "PC", "quantity": 40, "quantity_open": 40}
     need = NeedFactory(
         title="PC per gli alunni che studiano da casa",
-        department=DepartmentFactory(slug="educazione", name="Educazione", name_en="Education"),
-        unit="PC",
-        quantity=40,
-        quantity_open=40,
+        department__slug="educazione",
+        department__name="Educazione",
+        department__name_en="Education",
         wanted_by=datetime.date(2026, 9, 15),
+        **forty_pcs,
     )
     offer = OfferFactory(
         organisation=organisation,
-        contact=ContactPersonFactory(
-            organisation=organisation, first_name="Niccolò", last_name="Dell'Acqua", role="CEO"
-        ),
+        # Its contact, in the same organisation (OfferFactory's default):
+        contact__first_name="Niccolò",
+        contact__last_name="Dell'Acqua",
+        contact__role="CEO",
         title="40 PC desktop rigenerati",
-        unit="PC",
-        quantity=40,
-        quantity_open=40,
+        **forty_pcs,
     )
     return MatchFactory(
         offer=offer, need=need, quantity=40, stage=Stage.NEGOTIATING, manager=manager
