@@ -9,9 +9,19 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from contactpoint import roles
+from tests.factories import UserFactory
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API
 
 pytest_plugins = ["tests.fixtures.celery_worker"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "accept_language(code): the test client sends this Accept-Language header"
+    )
+
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 
@@ -114,3 +124,45 @@ def _no_kept_pages():
     from contactpoint.pagecache import clear_local
 
     clear_local()
+
+
+@pytest.fixture
+def client(client, request):
+    """Django's test client; ``pytest.mark.accept_language("en")`` makes it ask for English
+    (to assert the English msgids) or for another language."""
+    marker = request.node.get_closest_marker("accept_language")
+    if marker is not None:
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = marker.args[0]
+    return client
+
+
+@pytest.fixture
+def fresh_cache():
+    """An empty cache before and after: rate limits and used TOTP codes live there, and it
+    outlives a test's transaction."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def user_fixture(name: str, **traits):
+    """A fixture called ``name`` that builds one user with these ``UserFactory`` traits."""
+
+    def make(db):
+        return UserFactory(**traits)
+
+    make.__name__ = name
+    return pytest.fixture(make, name=name)
+
+
+# One user per role; city staff carry the TOTP device the MFA middleware asks of them.
+account_manager = user_fixture("account_manager", role=roles.ACCOUNT_MANAGER, totp=True)
+manager = user_fixture("manager", role=roles.ACCOUNT_MANAGER, totp=True)
+other_manager = user_fixture("other_manager", role=roles.ACCOUNT_MANAGER, totp=True)
+cabinet = user_fixture("cabinet", role=roles.CABINET, totp=True)
+legal = user_fixture("legal", role=roles.LEGAL, totp=True)
+department_user = user_fixture("department_user", role=roles.DEPARTMENT, totp=True)
+stakeholder = user_fixture("stakeholder", role=roles.STAKEHOLDER)
+superuser = user_fixture("superuser", superuser=True, totp=True)

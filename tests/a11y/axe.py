@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,16 @@ def signed_in_context(browser, base_url: str, *, language: str, user=None):
     page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     return context, page
+
+
+@contextmanager
+def audited(browser, base_url: str, *, language: str, user=None) -> Iterator[Audit]:
+    """An ``Audit`` in a context signed in as ``user``; the context is closed afterwards."""
+    context, page = signed_in_context(browser, base_url, language=language, user=user)
+    try:
+        yield Audit(page, base_url, language)
+    finally:
+        context.close()
 
 
 class Audit:

@@ -5,22 +5,20 @@ WCAG 2.1 A/AA violation anywhere."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from contactpoint import roles
 from matching.models import Stage
 from stakeholders.models import Offer
-from tests.a11y.axe import LANGUAGES, Audit, signed_in_context
+from tests.a11y.axe import LANGUAGES, audited
 from tests.factories import (
     ContactPersonFactory,
-    InterventionAreaFactory,
     NeedFactory,
     OfferFactory,
     OrganisationFactory,
     UserFactory,
-    valid_vat_number,
     with_totp,
 )
+from tests.fixtures.browser import AT_HOME, LIVE_BROWSER, fill_offer_form, sottocorno_laptops
 from tests.matching.workflow_support import (
     make_department_user,
     make_manager,
@@ -30,40 +28,16 @@ from tests.matching.workflow_support import (
 from vademecum import loading
 from vademecum.models import TemplateVersion
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # the offer form's rate limits count in the cache
-    yield
-    cache.clear()
+pytestmark = LIVE_BROWSER
 
 
 def open_need():
-    area = InterventionAreaFactory(slug="poverta-digitale", name="Povertà digitale")
-    return NeedFactory(
-        title="Computer portatili per la Scuola Sottocorno",
-        description="Computer portatili per gli alunni che studiano da casa, Rogoredo.",
-        area=area,
-        unit="portatili",
-        quantity=30,
-        quantity_open=30,
-    )
+    return sottocorno_laptops(description=AT_HOME)
 
 
 def fill_valid_offer(page, n: int) -> None:
-    page.fill("#id_legal_name", "Tecnologie Solidali S.r.l.")
-    page.select_option("#id_kind", "company")
-    page.fill("#id_vat_number", valid_vat_number(n))
-    page.fill("#id_first_name", "Giovanna")
-    page.fill("#id_last_name", "Brambilla")
-    page.fill("#id_email", f"giovanna{n}@tecnologie-solidali.it")
     page.select_option("#id_resource_kind", index=1)
-    page.fill("#id_title", "20 computer portatili ricondizionati")
-    page.fill("#id_description", "Portatili con garanzia di un anno, consegna a scuola.")
-    page.fill("#id_quantity", "20")
-    page.fill("#id_unit", "portatili")
+    fill_offer_form(page, vat_seed=n, email=f"giovanna{n}@tecnologie-solidali.it", unit="portatili")
     page.click("label[for=id_consent_contact]")
 
 
@@ -71,9 +45,8 @@ def fill_valid_offer(page, n: int) -> None:
 def test_public_pages_and_form_states(live_server, browser, language):
     need = open_need()
     loading.load_vademecum()
-    context, page = signed_in_context(browser, live_server.url, language=language)
-    audit = Audit(page, live_server.url, language)
-    try:
+    with audited(browser, live_server.url, language=language) as audit:
+        page = audit.page
         for path in (
             "/",
             "/needs/",
@@ -119,8 +92,6 @@ def test_public_pages_and_form_states(live_server, browser, language):
 
         audit.assert_clean()
         assert len(audit.checked) == 24
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -135,9 +106,7 @@ def test_stakeholder_area(live_server, browser, language):
     match = make_match(
         manager=make_manager(), stage=Stage.CONTACTED, organisation=organisation, need=open_need()
     )
-    context, page = signed_in_context(browser, live_server.url, language=language, user=user)
-    audit = Audit(page, live_server.url, language)
-    try:
+    with audited(browser, live_server.url, language=language, user=user) as audit:
         for path in (
             "/my/",
             "/my/matches/",
@@ -147,25 +116,20 @@ def test_stakeholder_area(live_server, browser, language):
         ):
             audit.visit(path)
         audit.assert_clean()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_department_workspace_and_need_form(live_server, browser, language):
     user = with_totp(make_department_user())
     NeedFactory(department=user.departments.first(), title="Tablet per il centro anziani")
-    context, page = signed_in_context(browser, live_server.url, language=language, user=user)
-    audit = Audit(page, live_server.url, language)
-    try:
+    with audited(browser, live_server.url, language=language, user=user) as audit:
+        page = audit.page
         audit.visit("/workspace/")
         audit.visit("/workspace/needs/new/")
         page.locator("main form button[type=submit]").first.click()
         page.wait_for_selector(".invalid-feedback, .alert-danger")
         audit.check("/workspace/needs/new/ (errors)")
         audit.assert_clean()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -173,28 +137,20 @@ def test_cabinet_dashboard(live_server, browser, language):
     user = with_totp(UserFactory(role=roles.CABINET))
     make_match(manager=make_manager(), stage=Stage.CONTACTED, need=open_need())
     make_match(manager=None, stage=Stage.PROPOSED)
-    context, page = signed_in_context(browser, live_server.url, language=language, user=user)
-    audit = Audit(page, live_server.url, language)
-    try:
+    with audited(browser, live_server.url, language=language, user=user) as audit:
         audit.visit("/dashboard/")
         audit.assert_clean()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_legal_vademecum_workspace(live_server, browser, language):
     loading.load_vademecum()
     user = with_totp(UserFactory(role=roles.LEGAL))
-    context, page = signed_in_context(browser, live_server.url, language=language, user=user)
-    audit = Audit(page, live_server.url, language)
-    try:
+    with audited(browser, live_server.url, language=language, user=user) as audit:
         audit.visit("/vademecum/workspace/")
         version = TemplateVersion.objects.published().first()
         audit.visit(f"/vademecum/workspace/versions/{version.pk}/")
         audit.assert_clean()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -202,14 +158,10 @@ def test_admin_match_queue_and_match_page(live_server, browser, language):
     manager = with_totp(make_manager(first_name="Laura", last_name="Conti"))
     match = make_match(manager=manager, stage=Stage.ASSIGNED, need=open_need())
     make_match(manager=manager, stage=Stage.CONTACTED)
-    context, page = signed_in_context(browser, live_server.url, language=language, user=manager)
-    audit = Audit(page, live_server.url, language)
-    try:
+    with audited(browser, live_server.url, language=language, user=manager) as audit:
         audit.visit("/admin/matching/match/")
         audit.visit(f"/admin/matching/match/{match.pk}/change/")
         audit.assert_clean()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -217,12 +169,8 @@ def test_team_view_overview_and_statements(live_server, browser, language):
     lead = with_totp(make_manager(lead=True, profile=False))
     make_manager(first_name="Paolo", last_name="Ferrari")
     make_match(manager=None, stage=Stage.PROPOSED, need=open_need())
-    context, page = signed_in_context(browser, live_server.url, language=language, user=lead)
-    audit = Audit(page, live_server.url, language)
-    try:
+    with audited(browser, live_server.url, language=language, user=lead) as audit:
         audit.visit("/team/")
         audit.visit("/overview/")
         audit.visit("/dashboard/statements/")
         audit.assert_clean()
-    finally:
-        context.close()

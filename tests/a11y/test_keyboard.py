@@ -5,13 +5,13 @@ jumps over the header."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from stakeholders.models import Offer
 from tests.factories import InterventionAreaFactory, valid_vat_number
+from tests.fixtures.browser import LIVE_BROWSER
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = LIVE_BROWSER
 
 MAX_TAB_STOPS = 200
 
@@ -29,13 +29,6 @@ FOCUS_SHOWN = """() => {
 }"""
 
 FOCUSED = "() => { const el = document.activeElement; return el.id || el.tagName; }"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # the offer form's rate limits count in the cache
-    yield
-    cache.clear()
 
 
 @pytest.fixture(scope="session")

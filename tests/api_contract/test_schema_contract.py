@@ -29,12 +29,9 @@ from schemathesis.config import SchemathesisConfig
 from contactpoint import api_tokens, roles
 from contactpoint.wsgi import application
 from tests.factories import (
-    ContactPersonFactory,
     DepartmentFactory,
     InterventionAreaFactory,
     MatchFactory,
-    NeedFactory,
-    OfferFactory,
     OrganisationFactory,
     OrganisationMembershipFactory,
     UserFactory,
@@ -79,17 +76,14 @@ def _world() -> dict[str, Any]:
     area = InterventionAreaFactory(slug="stem")
     department = DepartmentFactory(slug="education")
     organisation = OrganisationFactory()
-    offer = OfferFactory(
-        organisation=organisation, contact=ContactPersonFactory(organisation=organisation)
-    )
-    need = NeedFactory(area=area, department=department)
-    MatchFactory(offer=offer, need=need)
+    # The offer's contact belongs to its organisation (OfferFactory's default).
+    MatchFactory(offer__organisation=organisation, need__area=area, need__department=department)
     return {"organisation": organisation, "department": department}
 
 
 def _user(identity: str, world: dict[str, Any]) -> Any:
     if identity == "admin":
-        return UserFactory(is_superuser=True, is_staff=True)
+        return UserFactory(superuser=True)
     if identity == roles.STAKEHOLDER:
         return OrganisationMembershipFactory(organisation=world["organisation"]).user
     user = UserFactory(role=identity)

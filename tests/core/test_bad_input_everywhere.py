@@ -29,11 +29,8 @@ from hypothesis import strategies as st
 
 from contactpoint import roles
 from tests.factories import (
-    ContactPersonFactory,
     InterventionAreaFactory,
     MatchFactory,
-    NeedFactory,
-    OfferFactory,
     OrganisationFactory,
     OrganisationMembershipFactory,
     UserFactory,
@@ -146,11 +143,10 @@ def world() -> dict[str, Any]:
     stakeholder = UserFactory(role=roles.STAKEHOLDER)
     organisation = OrganisationFactory()
     OrganisationMembershipFactory(user=stakeholder, organisation=organisation)
-    contact = ContactPersonFactory(organisation=organisation)
-    offer = OfferFactory(organisation=organisation, contact=contact)
     area = InterventionAreaFactory(slug="area-bad-input")
-    need = NeedFactory(area=area)
-    match = MatchFactory(offer=offer, need=need)
+    # The offer's contact belongs to its organisation (OfferFactory's default).
+    match = MatchFactory(offer__organisation=organisation, need__area=area)
+    offer, need, contact = match.offer, match.need, match.offer.contact
     clients = {"anonymous": Client()}
     for name, user in (("stakeholder", stakeholder), ("superuser", superuser)):
         clients[name] = Client()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
 from contactpoint.beat import BEAT_LOCK_KEY, acquire_beat_lock
-from tests.fixtures.celery_worker import wait_for, worker_env
+from tests.fixtures.celery_worker import stop, wait_for, worker_env
 
 BEAT_COMMAND = [sys.executable, "-m", "celery", "-A", "contactpoint", "beat", "--loglevel=INFO"]
 SECOND_BEAT_TIMEOUT = 30
@@ -43,16 +42,6 @@ def compose_beat_healthcheck() -> str:
     test = compose["services"]["beat"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
     return test[3]
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.django_db

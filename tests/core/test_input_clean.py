@@ -196,20 +196,23 @@ def test_the_admin_refuses_a_bidi_override_in_a_contact_name(client, team_lead):
     assert not ContactPerson.objects.exists()
 
 
+def change_user(client, user, **fields):
+    """Posts the admin's user change form: Anna Verdi, joined 1 January 2026, with ``fields``."""
+    data = {
+        "username": user.username,
+        "email": user.email,
+        "first_name": "Anna",
+        "last_name": "Verdi",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "10:00:00",
+        "is_active": "on",
+    }
+    return client.post(f"/admin/auth/user/{user.pk}/change/", {**data, **fields})
+
+
 def test_the_admin_refuses_a_bidi_override_in_a_user_name(client, team_lead):
     user = UserFactory(first_name="Anna")
-    response = client.post(
-        f"/admin/auth/user/{user.pk}/change/",
-        {
-            "username": user.username,
-            "email": user.email,
-            "first_name": OVERRIDE,
-            "last_name": "Verdi",
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "10:00:00",
-            "is_active": "on",
-        },
-    )
+    response = change_user(client, user, first_name=OVERRIDE)
     assert response.status_code == 200
     assert "first_name" in response.context["adminform"].form.errors
     user.refresh_from_db()
@@ -316,18 +319,7 @@ def test_the_need_model_and_the_agreement_sign_form_refuse_year_1():
 
 def test_the_admin_refuses_a_date_time_in_year_1_instead_of_storing_1_bc(client, team_lead):
     user = UserFactory(first_name="Anna")
-    response = client.post(
-        f"/admin/auth/user/{user.pk}/change/",
-        {
-            "username": user.username,
-            "email": user.email,
-            "first_name": "Anna",
-            "last_name": "Verdi",
-            "date_joined_0": "0001-01-01",
-            "date_joined_1": "00:00:00",
-            "is_active": "on",
-        },
-    )
+    response = change_user(client, user, date_joined_0="0001-01-01", date_joined_1="00:00:00")
     assert response.status_code == 200
     assert "date_joined" in response.context["adminform"].form.errors
     assert client.get(f"/admin/auth/user/{user.pk}/change/").status_code == 200

@@ -27,8 +27,7 @@ from django.test import override_settings
 
 from contactpoint.context_processors import absolute_url
 from contactpoint.management.commands import serve
-from tests.factories import InterventionAreaFactory, NeedFactory
-from tests.fixtures.browser import offer_laptops
+from tests.fixtures.browser import offer_laptops, sottocorno_laptops
 from tests.fixtures.celery_worker import database_url_for_current_connection
 
 STARTUP_TIMEOUT = 90
@@ -135,13 +134,7 @@ def portal(tmp_path, transactional_db) -> Iterator[dict]:
 
 @pytest.mark.browser
 def test_the_tracking_link_of_a_real_email_opens_on_the_port_the_portal_runs_on(portal, page):
-    need = NeedFactory(
-        title="Computer portatili per la Scuola Sottocorno",
-        area=InterventionAreaFactory(slug="poverta-digitale", name="Povertà digitale"),
-        unit="portatili",
-        quantity=30,
-        quantity_open=30,
-    )
+    need = sottocorno_laptops()
 
     offer_laptops(page, portal["url"], need_pk=need.pk, vat_seed=7474)
 

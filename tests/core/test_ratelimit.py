@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from contactpoint import ratelimit
 from contactpoint.models import RateLimitCounter
+from tests.fixtures.threads import all_at_once
 
 
 @pytest.mark.django_db
@@ -35,17 +34,9 @@ def test_expired_counters_are_purged():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_hits_from_many_connections_are_all_counted():
-    def hammer() -> None:
-        try:
-            for _ in range(10):
-                ratelimit.hit(["shared", "other"], length=3600)
-        finally:
-            connection.close()
+    def hammer(_n: int) -> None:
+        for _ in range(10):
+            ratelimit.hit(["shared", "other"], length=3600)
 
-    threads = [threading.Thread(target=hammer) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    assert all_at_once(hammer, 8) == []
     assert ratelimit.counts(["shared", "other"], length=3600) == {"shared": 80, "other": 80}

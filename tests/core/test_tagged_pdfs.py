@@ -66,25 +66,20 @@ def test_vademecum_template_pdf_is_tagged(client, language):
     assert_tagged(content, language=language, title_starts=title)
 
 
-@pytest.mark.parametrize(
-    ("language", "title"), [("it", "Cruscotto di monitoraggio"), ("en", "Monitoring dashboard")]
-)
-def test_dashboard_pdf_is_tagged(client, company, language, title):
+# The cabinet's PDFs and their titles in each language.
+CABINET_PDFS = {
+    "/dashboard/export.pdf": {"it": "Cruscotto di monitoraggio", "en": "Monitoring dashboard"},
+    "/dashboard/annual-report.pdf?year=2025": {"it": "Rapporto annuale", "en": "Annual report"},
+}
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+@pytest.mark.parametrize("path", CABINET_PDFS)
+def test_cabinet_pdfs_are_tagged(client, company, path, language):
+    title = CABINET_PDFS[path][language]
     login(client, UserFactory(role=roles.CABINET))
 
-    response = in_language(client, language).get("/dashboard/export.pdf")
-
-    assert response.status_code == 200
-    assert_tagged(response.content, language=language, title_starts=title)
-
-
-@pytest.mark.parametrize(
-    ("language", "title"), [("it", "Rapporto annuale"), ("en", "Annual report")]
-)
-def test_annual_report_pdf_is_tagged(client, company, language, title):
-    login(client, UserFactory(role=roles.CABINET))
-
-    response = in_language(client, language).get("/dashboard/annual-report.pdf?year=2025")
+    response = in_language(client, language).get(path)
 
     assert response.status_code == 200
     assert_tagged(response.content, language=language, title_starts=title)

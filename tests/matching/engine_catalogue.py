@@ -166,3 +166,11 @@ def laptop_offer(catalogue: Catalogue, **kwargs):
     offer = OfferFactory(**{**fields, **kwargs})
     offer.areas.add(catalogue.areas["digital-poverty"])
     return offer
+
+
+# Notebooks where the needs say "PC": one concept through the thesaurus.
+NOTEBOOKS = {
+    "title": "40 notebook ricondizionati",
+    "description": "Notebook ricondizionati con sistema operativo, per studenti.",
+    "quantity": 40,
+}

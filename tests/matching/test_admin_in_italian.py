@@ -15,13 +15,7 @@ from tests.matching.workflow_support import (
     make_team_lead,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "it"
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.accept_language("it")]
 
 
 def test_match_page_writes_scores_and_the_routing_table_the_italian_way(client):

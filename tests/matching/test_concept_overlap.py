@@ -15,6 +15,8 @@ from matching.models import IntakeItem, Match
 from tests.factories import NeedFactory, OfferFactory
 from tests.matching.workflow_support import make_manager
 
+from .engine_catalogue import NOTEBOOKS
+
 pytestmark = pytest.mark.django_db
 
 
@@ -79,11 +81,7 @@ def overlaps(offer) -> dict[int, float]:
 
 
 def test_a_synonym_covers_the_concept_of_the_other_title(catalogue):
-    offer = OfferFactory(
-        title="40 notebook ricondizionati",
-        description="Notebook ricondizionati con sistema operativo, per studenti.",
-        quantity=40,
-    )
+    offer = OfferFactory(**NOTEBOOKS)
     found = overlaps(offer)
     # "notebook" and "PC" are one concept; "ricondizionati" is not in the need's title,
     # "alunni" and "casa" are not in the offer: half of each side at least.

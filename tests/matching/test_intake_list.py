@@ -20,15 +20,9 @@ from tests.matching.workflow_support import (
 
 from .engine_catalogue import build_catalogue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.accept_language("en")]
 
 INTAKE = "/admin/matching/intakeitem/"
-
-
-@pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def unfit_offer(**fields):

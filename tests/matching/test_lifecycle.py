@@ -172,19 +172,16 @@ def test_agreeing_takes_the_quantity_and_an_exit_gives_it_back():
     match = make_match(manager=manager, stage=Stage.NEGOTIATING, quantity=4)
     need, offer = match.need, match.offer
 
-    lifecycle.transition(match=match, to_stage=Stage.AGREED, actor=manager)
+    def move_to(stage):
+        lifecycle.transition(match=match, to_stage=stage, actor=manager)
+        for row in (match, need, offer):
+            row.refresh_from_db()
 
-    match.refresh_from_db()
-    need.refresh_from_db()
-    offer.refresh_from_db()
+    move_to(Stage.AGREED)
     assert match.allocated is True
     assert (need.quantity_open, offer.quantity_open) == (6, 6)
 
-    lifecycle.transition(match=match, to_stage=Stage.WITHDRAWN, actor=manager)
-
-    match.refresh_from_db()
-    need.refresh_from_db()
-    offer.refresh_from_db()
+    move_to(Stage.WITHDRAWN)
     assert match.allocated is False
     assert (need.quantity_open, offer.quantity_open) == (10, 10)
 

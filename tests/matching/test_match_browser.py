@@ -14,8 +14,8 @@ from django.utils import translation
 from matching import routing, services
 from matching.models import Match, Stage
 from stakeholders.models import Offer
-from tests.factories import InterventionAreaFactory, NeedFactory
-from tests.fixtures.browser import enter_credentials, offer_laptops
+from tests.factories import InterventionAreaFactory
+from tests.fixtures.browser import AT_HOME, enter_credentials, offer_laptops, sottocorno_laptops
 from tests.matching.workflow_support import make_manager
 
 
@@ -35,14 +35,7 @@ def test_public_offer_reaches_the_right_managers_queue_and_is_marked_contacted(l
     cache.clear()  # the offer form's rate limits count in the cache
     digital = InterventionAreaFactory(slug="poverta-digitale", name="Povertà digitale")
     greening = InterventionAreaFactory(slug="verde", name="Verde urbano")
-    need = NeedFactory(
-        title="Computer portatili per la Scuola Sottocorno",
-        description="Computer portatili per gli alunni che studiano da casa, Rogoredo.",
-        area=digital,
-        unit="portatili",
-        quantity=30,
-        quantity_open=30,
-    )
+    need = sottocorno_laptops(description=AT_HOME)
     laura = make_manager(
         areas=[digital], email="laura.conti@comune.example", first_name="Laura", last_name="Conti"
     )

@@ -25,6 +25,11 @@ def detail(match, action=""):
     return f"{LIST}{match.pk}/{action + '/' if action else ''}"
 
 
+def act(client, match, action: str, data: dict):
+    """POSTs ``data`` as JSON to the match's ``action``."""
+    return client.post(detail(match, action), data, content_type="application/json")
+
+
 def test_list_gives_score_parts_routing_reason_stage_and_manager(client):
     area = InterventionAreaFactory(slug="stem")
     manager = make_manager(areas=[area], first_name="Laura", last_name="Conti")
@@ -106,11 +111,7 @@ def test_assigned_manager_moves_the_match(client):
     match = make_match(manager=manager)
     login(client, manager)
 
-    response = client.post(
-        detail(match, "transition"),
-        {"to_stage": "contacted", "note": "Telefonata"},
-        content_type="application/json",
-    )
+    response = act(client, match, "transition", {"to_stage": "contacted", "note": "Telefonata"})
 
     assert response.status_code == 200
     assert response.json()["stage"] == "contacted"
@@ -123,9 +124,7 @@ def test_a_colleague_gets_403_and_nothing_changes(client):
     match = make_match(manager=make_manager())
     login(client, make_manager())
 
-    response = client.post(
-        detail(match, "transition"), {"to_stage": "contacted"}, content_type="application/json"
-    )
+    response = act(client, match, "transition", {"to_stage": "contacted"})
 
     assert response.status_code == 403
     match.refresh_from_db()
@@ -140,7 +139,7 @@ def test_refused_or_unknown_stage_is_a_400_naming_to_stage(client, body):
     match = make_match(manager=manager)
     login(client, manager)
 
-    response = client.post(detail(match, "transition"), body, content_type="application/json")
+    response = act(client, match, "transition", body)
 
     assert response.status_code == 400
     assert "to_stage" in response.json()
@@ -154,9 +153,7 @@ def test_team_lead_reassigns(client):
     match = make_match(manager=make_manager())
     login(client, lead)
 
-    response = client.post(
-        detail(match, "reassign"), {"manager": new.pk}, content_type="application/json"
-    )
+    response = act(client, match, "reassign", {"manager": new.pk})
 
     assert response.status_code == 200
     assert response.json()["manager"]["id"] == new.pk
@@ -174,9 +171,7 @@ def test_reassign_to_a_non_manager_is_a_400_naming_manager(client, who):
     }[who]()
     login(client, lead)
 
-    response = client.post(
-        detail(match, "reassign"), {"manager": target}, content_type="application/json"
-    )
+    response = act(client, match, "reassign", {"manager": target})
 
     assert response.status_code == 400
     assert "manager" in response.json()
@@ -189,9 +184,7 @@ def test_managers_cannot_reassign(client):
     match = make_match(manager=manager)
     login(client, manager)
 
-    response = client.post(
-        detail(match, "reassign"), {"manager": other.pk}, content_type="application/json"
-    )
+    response = act(client, match, "reassign", {"manager": other.pk})
 
     assert response.status_code == 403
     assert Match.objects.get(pk=match.pk).manager == manager
@@ -202,13 +195,9 @@ def test_hand_over_needs_a_note(client):
     match = make_match(manager=manager)
     login(client, manager)
 
-    missing = client.post(
-        detail(match, "hand-over"), {"manager": colleague.pk}, content_type="application/json"
-    )
-    done = client.post(
-        detail(match, "hand-over"),
-        {"manager": colleague.pk, "note": "Conosce la fondazione"},
-        content_type="application/json",
+    missing = act(client, match, "hand-over", {"manager": colleague.pk})
+    done = act(
+        client, match, "hand-over", {"manager": colleague.pk, "note": "Conosce la fondazione"}
     )
 
     assert missing.status_code == 400 and "note" in missing.json()

@@ -14,7 +14,6 @@ from tests.factories import (
     MunicipioFactory,
     NeedFactory,
     NeighbourhoodFactory,
-    OfferFactory,
     OrganisationFactory,
 )
 
@@ -64,7 +63,7 @@ def test_merged_organisations_and_those_already_matched_are_not_suggested(need):
     survivor = interested(need)
     interested(need, merged_into=survivor)
     already = interested(need)
-    MatchFactory(need=need, offer=OfferFactory(organisation=already), stage=Stage.CONTACTED)
+    MatchFactory(need=need, offer__organisation=already, stage=Stage.CONTACTED)
 
     services.suggest_outreach(need=need)
 

@@ -13,6 +13,7 @@ from matching import engine, routing
 from matching.models import Absence, AccountManagerProfile, Match, Notification, Stage
 from stakeholders.models import Interaction
 from tests.factories import InterventionAreaFactory, NeedFactory, OrganisationFactory
+from tests.fixtures.pages import assert_shows
 from tests.matching.workflow_support import (
     login,
     make_manager,
@@ -21,15 +22,9 @@ from tests.matching.workflow_support import (
     make_team_lead,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.accept_language("en")]
 
 CHANGELIST = "/admin/matching/match/"
-
-
-@pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assert the English msgids
-    return client
 
 
 def change_url(match):
@@ -103,14 +98,17 @@ def test_queue_columns_say_score_stage_age_sla_manager_and_routing(client):
 
     html = client.get(CHANGELIST).content.decode()
 
-    assert "40 PC per la didattica" in html
-    assert "Fondazione Sodalitas" in html
-    assert "0.81" in html
-    assert 'class="cp-stage cp-stage--assigned">Assigned<' in html
-    assert "3 days" in html
-    assert 'class="cp-sla cp-sla--late">Late<' in html
-    assert "Laura Conti" in html
-    assert "Area of expertise, least loaded" in html
+    assert_shows(
+        html,
+        "40 PC per la didattica",
+        "Fondazione Sodalitas",
+        "0.81",
+        'class="cp-stage cp-stage--assigned">Assigned<',
+        "3 days",
+        'class="cp-sla cp-sla--late">Late<',
+        "Laura Conti",
+        "Area of expertise, least loaded",
+    )
 
 
 def test_late_matches_come_first(client):

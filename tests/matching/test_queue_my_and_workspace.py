@@ -16,13 +16,7 @@ from tests.matching.workflow_support import (
     make_team_lead,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.accept_language("en")]
 
 
 def test_stakeholder_sees_the_stage_and_only_the_public_timeline(client):

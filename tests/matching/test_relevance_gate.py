@@ -73,19 +73,38 @@ def test_a_chosen_need_passes_the_gate_whatever_the_text():
     assert engine.rank([chosen], CTX) == [(chosen, result)]
 
 
+def fifty_chairs(
+    catalogue,
+    title="50 sedie imbottite",
+    description="Sedie in buono stato, da ritirare in magazzino.",
+    *,
+    naming_food=True,
+    **fields,
+):
+    """Fifty chairs offered as goods; ``naming_food``: the offer names the food need's area
+    and its neighbourhood (still no content in common)."""
+    offer = OfferFactory(
+        title=title,
+        description=description,
+        resource_kind=ResourceKind.GOODS,
+        quantity=50,
+        **fields,
+    )
+    if naming_food:
+        offer.areas.add(catalogue.needs["food"].area)
+        offer.neighbourhoods.add(catalogue.nils["rogoredo"])
+    return offer
+
+
 @pytest.mark.django_db
 def test_fifty_chairs_never_match_food_parcels():
     catalogue = build_catalogue()
     food = catalogue.needs["food"]
-    offer = OfferFactory(
-        title="50 sedie per aule studio",
-        description="Cinquanta sedie imbottite in buono stato, ritiro a Rogoredo.",
-        resource_kind=ResourceKind.GOODS,
-        quantity=50,
+    offer = fifty_chairs(
+        catalogue,
+        "50 sedie per aule studio",
+        "Cinquanta sedie imbottite in buono stato, ritiro a Rogoredo.",
     )
-    # The offer names the food need's area and its neighbourhood: still no content.
-    offer.areas.add(food.area)
-    offer.neighbourhoods.add(catalogue.nils["rogoredo"])
 
     services.match_offer(offer=offer)
 
@@ -95,15 +114,7 @@ def test_fifty_chairs_never_match_food_parcels():
 @pytest.mark.django_db
 def test_an_offer_that_fits_no_need_gets_no_match_and_waits_in_the_intake_list():
     catalogue = build_catalogue()
-    food = catalogue.needs["food"]
-    offer = OfferFactory(
-        title="50 sedie imbottite",
-        description="Sedie in buono stato, da ritirare in magazzino.",
-        resource_kind=ResourceKind.GOODS,
-        quantity=50,
-    )
-    offer.areas.add(food.area)
-    offer.neighbourhoods.add(catalogue.nils["rogoredo"])
+    offer = fifty_chairs(catalogue)
 
     assert services.match_offer(offer=offer) == []
 
@@ -122,13 +133,7 @@ def test_an_offer_that_fits_no_need_gets_no_match_and_waits_in_the_intake_list()
 def test_the_need_chosen_on_the_form_passes_the_gate_and_keeps_the_offer_off_the_intake_list():
     catalogue = build_catalogue()
     food = catalogue.needs["food"]
-    offer = OfferFactory(
-        title="50 sedie imbottite",
-        description="Sedie in buono stato, da ritirare in magazzino.",
-        resource_kind=ResourceKind.GOODS,
-        quantity=50,
-        need=food,
-    )
+    offer = fifty_chairs(catalogue, naming_food=False, need=food)
 
     matches = services.match_offer(offer=offer, route=False)
 

@@ -22,13 +22,7 @@ from tests.matching.workflow_support import (
 
 from .engine_catalogue import build_catalogue, laptop_offer
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assert the English msgids
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.accept_language("en")]
 
 
 @pytest.fixture

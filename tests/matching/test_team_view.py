@@ -16,15 +16,9 @@ from tests.matching.workflow_support import (
     make_team_lead,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.accept_language("en")]
 
 TEAM = "/team/"
-
-
-@pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def test_unassigned_matches_come_first_oldest_first_and_closed_ones_not_at_all(client):

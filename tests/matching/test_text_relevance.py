@@ -11,6 +11,8 @@ from matching.models import Match
 from needs.models import ResourceKind, ThesaurusGroup, ThesaurusTerm
 from tests.factories import NeedFactory, OfferFactory
 
+from .engine_catalogue import NOTEBOOKS
+
 pytestmark = pytest.mark.django_db
 
 
@@ -56,14 +58,13 @@ def relevance(offer) -> dict[int, tuple[float, tuple[str, ...]]]:
     }
 
 
-def test_notebook_offer_gives_the_pc_need_a_strong_text_relevance_and_names_the_link(needs):
-    offer = OfferFactory(
-        title="40 notebook ricondizionati",
-        description="Notebook ricondizionati con sistema operativo, per studenti.",
-        quantity=40,
-    )
+def offered(**fields) -> dict[int, tuple[float, tuple[str, ...]]]:
+    """The relevance of each candidate need to a new offer with these fields."""
+    return relevance(OfferFactory(**fields))
 
-    found = relevance(offer)
+
+def test_notebook_offer_gives_the_pc_need_a_strong_text_relevance_and_names_the_link(needs):
+    found = offered(**NOTEBOOKS)
 
     value, links = found[needs["pc"].pk]
     assert value >= 0.4
@@ -91,46 +92,38 @@ def test_an_english_offer_of_laptops_finds_the_italian_need_for_pcs(needs):
 
 
 def test_pasta_and_pulses_rank_the_food_parcels_above_the_pcs(needs):
-    offer = OfferFactory(
+    found = offered(
         title="Pasta e legumi",
         description="Cento chili di pasta e legumi secchi per le famiglie.",
         quantity=100,
     )
-
-    found = relevance(offer)
 
     assert found[needs["food"].pk][0] > found.get(needs["pc"].pk, (0.0, ()))[0]
     assert found[needs["food"].pk][0] >= 0.4
 
 
 def test_fresh_fruit_for_schools_does_not_prefer_bicycle_racks(needs):
-    offer = OfferFactory(
+    found = offered(
         title="Frutta fresca per le scuole",
         description="Cassette di frutta fresca di stagione per la merenda degli alunni.",
         quantity=50,
     )
 
-    found = relevance(offer)
-
     assert all(value < 0.1 for value, _ in found.values())
 
 
 def test_unrelated_texts_have_no_text_relevance(needs):
-    offer = OfferFactory(title="50 sedie per aule studio", description="Sedie impilabili.")
-
-    found = relevance(offer)
+    found = offered(title="50 sedie per aule studio", description="Sedie impilabili.")
 
     assert all(value < 0.1 for value, _ in found.values())
 
 
 def test_murales_offer_finds_the_murale_need(needs):
-    offer = OfferFactory(
+    found = offered(
         title="Murales con i ragazzi",
         description="Un artista di street art dipinge murales con gli studenti.",
         resource_kind=ResourceKind.VOLUNTEERING,
     )
-
-    found = relevance(offer)
 
     assert found[needs["mural"].pk][0] >= 0.4
 

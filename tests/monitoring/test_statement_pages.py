@@ -6,14 +6,8 @@ import pytest
 
 from contactpoint import roles
 from matching.models import Stage
-from tests.factories import (
-    MatchFactory,
-    OfferFactory,
-    OrganisationFactory,
-    OrganisationMembershipFactory,
-    UserFactory,
-)
-from tests.matching.workflow_support import login, make_manager
+from tests.factories import MatchFactory, OfferFactory, OrganisationFactory, UserFactory
+from tests.matching.workflow_support import login, make_manager, make_stakeholder
 from tests.monitoring.support import at, collaboration
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +53,7 @@ def test_the_cabinet_dashboard_has_no_statements_link(client, company):
 
 
 def test_stakeholder_reads_only_their_own_organisations_statements(client, company):
-    member = OrganisationMembershipFactory(organisation=company).user
+    member = make_stakeholder(company)
     other = OrganisationFactory(legal_name="Altra Impresa S.p.A.")
     collaboration(
         match=MatchFactory(offer=OfferFactory(organisation=other), stage=Stage.IN_DELIVERY),

@@ -20,6 +20,15 @@ def links_by_recipient():
     return {message.to[0]: LINK_RE.search(message.body).group(1) for message in mail.outbox}
 
 
+def invited_campaign():
+    """This year's campaign, opened, with every invitation sent."""
+    people()
+    campaign = scheduled_campaign()
+    surveys.open_due_campaigns()
+    surveys.send_invitation_batch(campaign_id=campaign.pk)
+    return campaign
+
+
 def test_opening_invites_each_person_once_and_queues_batches():
     expected = people()
     campaign = scheduled_campaign()
@@ -56,10 +65,7 @@ def test_a_campaign_not_yet_due_or_in_draft_stays_closed():
 
 
 def test_the_link_works_once_and_cannot_be_guessed(client):
-    people()
-    campaign = scheduled_campaign()
-    surveys.open_due_campaigns()
-    surveys.send_invitation_batch(campaign_id=campaign.pk)
+    campaign = invited_campaign()
     token = links_by_recipient()["anna@impresa.example"]
 
     page = client.get(f"/survey/{token}/")
@@ -93,10 +99,7 @@ def test_the_link_works_once_and_cannot_be_guessed(client):
 
 
 def test_weekly_reminders_go_only_to_those_who_did_not_answer_and_never_twice(client):
-    people()
-    campaign = scheduled_campaign()
-    surveys.open_due_campaigns()
-    surveys.send_invitation_batch(campaign_id=campaign.pk)
+    campaign = invited_campaign()
     token = links_by_recipient()["anna@impresa.example"]
     scale = f"q{campaign.questions.get(order=1).pk}"
     client.post(f"/survey/{token}/", {scale: "3"})

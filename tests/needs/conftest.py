@@ -8,64 +8,39 @@ from contactpoint import roles
 from tests.factories import DepartmentFactory, NeedFactory, UserFactory
 
 
-@pytest.fixture
-def department_x(db):
-    return DepartmentFactory(slug="dept-x", name="Direzione X", name_en="Department X")
+def one_side(side: str):
+    """Department ``side`` (X or Y): the department, a member, a published need and a draft,
+    as the fixtures ``department_x``, ``member_x``, ``need_x`` and ``draft_x``."""
+    letter = side.upper()
+
+    @pytest.fixture(name=f"department_{side}")
+    def the_department(db):
+        return DepartmentFactory(
+            slug=f"dept-{side}", name=f"Direzione {letter}", name_en=f"Department {letter}"
+        )
+
+    @pytest.fixture(name=f"member_{side}")
+    def the_member(request):
+        department = request.getfixturevalue(f"department_{side}")
+        return UserFactory(role=roles.DEPARTMENT, departments=[department], totp=True)
+
+    @pytest.fixture(name=f"need_{side}")
+    def the_need(request):
+        department = request.getfixturevalue(f"department_{side}")
+        return NeedFactory(department=department, title=f"Computer per la scuola {letter}")
+
+    @pytest.fixture(name=f"draft_{side}")
+    def the_draft(request):
+        department = request.getfixturevalue(f"department_{side}")
+        return NeedFactory(
+            department=department, title=f"Bozza {letter}", status="draft", published_at=None
+        )
+
+    return the_department, the_member, the_need, the_draft
 
 
-@pytest.fixture
-def department_y(db):
-    return DepartmentFactory(slug="dept-y", name="Direzione Y", name_en="Department Y")
-
-
-@pytest.fixture
-def member_x(department_x):
-    return UserFactory(role=roles.DEPARTMENT, departments=[department_x], totp=True)
-
-
-@pytest.fixture
-def member_y(department_y):
-    return UserFactory(role=roles.DEPARTMENT, departments=[department_y], totp=True)
-
-
-@pytest.fixture
-def account_manager(db):
-    return UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
-
-
-@pytest.fixture
-def cabinet(db):
-    return UserFactory(role=roles.CABINET, totp=True)
-
-
-@pytest.fixture
-def stakeholder(db):
-    return UserFactory(role=roles.STAKEHOLDER)
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(superuser=True, totp=True)
-
-
-@pytest.fixture
-def need_x(department_x):
-    return NeedFactory(department=department_x, title="Computer per la scuola X")
-
-
-@pytest.fixture
-def draft_x(department_x):
-    return NeedFactory(department=department_x, title="Bozza X", status="draft", published_at=None)
-
-
-@pytest.fixture
-def need_y(department_y):
-    return NeedFactory(department=department_y, title="Computer per la scuola Y")
-
-
-@pytest.fixture
-def draft_y(department_y):
-    return NeedFactory(department=department_y, title="Bozza Y", status="draft", published_at=None)
+department_x, member_x, need_x, draft_x = one_side("x")
+department_y, member_y, need_y, draft_y = one_side("y")
 
 
 def login(client, user):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from contactpoint.models import AuditEntry, OutboxMessage
 from needs.models import Need
 from tests.factories import InterventionAreaFactory, NeedFactory, NeighbourhoodFactory
+from tests.needs.support import need_api_body
 
 pytestmark = pytest.mark.django_db
 
@@ -173,22 +174,6 @@ def test_script_typed_in_the_form_is_stored_as_text_and_shown_escaped(
 # --- API ------------------------------------------------------------------------------------
 
 
-def api_data(department, area_obj, **overrides):
-    data = {
-        "department": department.slug,
-        "area": area_obj.slug,
-        "title": "PC portatile per alunni",
-        "description": "Servono computer.",
-        "resource_kind": "goods",
-        "quantity": 40,
-        "unit": "PC",
-        "beneficiaries": "Alunni",
-        "neighbourhood": 33,
-    }
-    data.update(overrides)
-    return data
-
-
 @pytest.mark.parametrize(
     ("overrides", "fields"),
     [
@@ -207,7 +192,7 @@ def test_api_bad_input_is_a_400_naming_the_fields(
     client, member_x, department_x, area, nil, overrides, fields
 ):
     client.force_login(member_x)
-    data = api_data(department_x, area, **overrides)
+    data = need_api_body(department_x, area, **{"neighbourhood": 33, **overrides})
     data = {key: value for key, value in data.items() if value is not None}
 
     response = client.post("/api/v1/needs/", json.dumps(data), content_type="application/json")

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from needs.models import Need
 from tests.factories import InterventionAreaFactory, NeedFactory, NeighbourhoodFactory
+from tests.fixtures.pages import assert_shows
 
 pytestmark = pytest.mark.django_db
 
@@ -52,15 +53,18 @@ def test_a_card_shows_department_area_place_kind_quantity_date_priority_and_stal
     html = client.get("/needs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     need = Need.objects.get()
-    assert str(need.department) in html
-    assert str(need.area) in html
-    assert "Rogoredo - Santa Giulia" in html
-    assert f"({nil.municipio})" in html
-    assert "Goods in kind" in html
-    assert "4 giornate" in html
-    assert 'datetime="2027-05-30"' in html
-    assert "Urgent" in html
-    assert "cp-stale" in html
+    assert_shows(
+        html,
+        str(need.department),
+        str(need.area),
+        "Rogoredo - Santa Giulia",
+        f"({nil.municipio})",
+        "Goods in kind",
+        "4 giornate",
+        'datetime="2027-05-30"',
+        "Urgent",
+        "cp-stale",
+    )
 
 
 def test_filters_by_area_municipio_neighbourhood_and_kind(client):
@@ -122,11 +126,14 @@ def test_htmx_history_restore_gets_the_whole_page(client):
 
 def test_filter_form_works_without_javascript_and_with_htmx(client):
     html = client.get("/needs/").content.decode()
-    assert 'method="get"' in html
-    assert 'action="/needs/"' in html
-    assert 'hx-get="/needs/"' in html
-    assert 'hx-target="#needs-results"' in html
-    assert 'hx-push-url="true"' in html
+    assert_shows(
+        html,
+        'method="get"',
+        'action="/needs/"',
+        'hx-get="/needs/"',
+        'hx-target="#needs-results"',
+        'hx-push-url="true"',
+    )
 
 
 def test_catalogue_is_paginated_by_20_and_keeps_the_filters_in_page_links(client):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from contactpoint.models import AuditEntry
 from needs.models import Need
 from tests.factories import NeedFactory
+from tests.needs.support import need_api_body
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,11 @@ def users(request):
         return None if name == "anonymous" else request.getfixturevalue(name)
 
     return get
+
+
+def shown(html: str, needs) -> set[str]:
+    """Which of ``needs`` the page names by their title."""
+    return {name for name, need in needs.items() if need.title in html}
 
 
 def as_user(client, user):
@@ -52,10 +58,7 @@ def test_everyone_sees_published_needs_and_nobody_sees_drafts_in_the_catalogue(
 
     listing = client.get("/needs/").content.decode()
 
-    assert needs["need_x"].title in listing
-    assert needs["need_y"].title in listing
-    assert needs["draft_x"].title not in listing
-    assert needs["draft_y"].title not in listing
+    assert shown(listing, needs) == {"need_x", "need_y"}
     assert client.get(f"/needs/{needs['need_y'].pk}/").status_code == 200
     assert client.get(f"/needs/{needs['draft_x'].pk}/").status_code == 404
     assert client.get(f"/needs/{needs['draft_y'].pk}/").status_code == 404
@@ -87,20 +90,16 @@ def test_department_member_sees_and_edits_only_their_departments_needs(client, m
     as_user(client, member_x)
 
     html = client.get("/workspace/").content.decode()
-    assert needs["need_x"].title in html
-    assert needs["draft_x"].title in html
-    assert needs["need_y"].title not in html
-    assert needs["draft_y"].title not in html
+    assert shown(html, needs) == {"need_x", "draft_x"}
 
     assert client.get(f"/workspace/needs/{needs['need_x'].pk}/edit/").status_code == 200
     assert client.get(f"/workspace/needs/{needs['draft_x'].pk}/edit/").status_code == 200
     for other in ("need_y", "draft_y"):
-        pk = needs[other].pk
-        assert client.get(f"/workspace/needs/{pk}/edit/").status_code == 404
-        assert client.post(f"/workspace/needs/{pk}/edit/", {"title": "x"}).status_code == 404
-        assert client.post(f"/workspace/needs/{pk}/publish/").status_code == 404
-        assert client.post(f"/workspace/needs/{pk}/review/").status_code == 404
-        assert client.post(f"/workspace/needs/{pk}/close/").status_code == 404
+        need_url = f"/workspace/needs/{needs[other].pk}"
+        assert client.get(f"{need_url}/edit/").status_code == 404
+        assert client.post(f"{need_url}/edit/", {"title": "x"}).status_code == 404
+        for action in ("publish", "review", "close"):
+            assert client.post(f"{need_url}/{action}/").status_code == 404
     assert Need.objects.get(pk=needs["draft_y"].pk).status == Need.Status.DRAFT
     assert Need.objects.get(pk=needs["need_y"].pk).status == Need.Status.PUBLISHED
 
@@ -146,10 +145,7 @@ def test_department_member_admin_lists_and_opens_only_own_needs(client, member_x
     changelist = client.get("/admin/needs/need/")
     assert changelist.status_code == 200
     html = changelist.content.decode()
-    assert needs["need_x"].title in html
-    assert needs["draft_x"].title in html
-    assert needs["need_y"].title not in html
-    assert needs["draft_y"].title not in html
+    assert shown(html, needs) == {"need_x", "draft_x"}
 
     assert client.get(f"/admin/needs/need/{needs['need_x'].pk}/change/").status_code == 200
     for other in ("need_y", "draft_y"):
@@ -218,21 +214,6 @@ def test_cabinet_and_stakeholders_cannot_use_the_needs_admin(client, cabinet, st
 # --- API ------------------------------------------------------------------------------------
 
 
-def api_payload(department, area, **overrides):
-    data = {
-        "department": department.slug,
-        "area": area.slug,
-        "title": "Tablet per la scuola",
-        "description": "Servono tablet.",
-        "resource_kind": "goods",
-        "quantity": 12,
-        "unit": "tablet",
-        "beneficiaries": "Alunni",
-    }
-    data.update(overrides)
-    return data
-
-
 def post_json(client, url, data):
     return client.post(url, json.dumps(data), content_type="application/json")
 
@@ -279,7 +260,7 @@ def test_api_write_is_refused_to_users_who_do_not_keep_needs(client, users, need
     as_user(client, users(role))
     need = needs["need_x"]
 
-    created = post_json(client, "/api/v1/needs/", api_payload(need.department, need.area))
+    created = post_json(client, "/api/v1/needs/", need_api_body(need.department, need.area))
     changed = patch_json(client, f"/api/v1/needs/{need.pk}/", {"title": "Cambiato"})
     published = client.post(f"/api/v1/needs/{needs['draft_x'].pk}/publish/")
 
@@ -295,7 +276,7 @@ def test_api_department_member_creates_and_changes_own_needs(client, member_x, n
     as_user(client, member_x)
     need = needs["need_x"]
 
-    created = post_json(client, "/api/v1/needs/", api_payload(need.department, need.area))
+    created = post_json(client, "/api/v1/needs/", need_api_body(need.department, need.area))
     assert created.status_code == 201, created.json()
     assert created.json()["status"] == "draft"
     assert created.json()["quantity_open"] == 12
@@ -315,7 +296,7 @@ def test_api_department_member_cannot_touch_another_departments_needs(
     as_user(client, member_x)
     need_y = needs["need_y"]
 
-    created = post_json(client, "/api/v1/needs/", api_payload(department_y, need_y.area))
+    created = post_json(client, "/api/v1/needs/", need_api_body(department_y, need_y.area))
     changed = patch_json(client, f"/api/v1/needs/{need_y.pk}/", {"title": "Preso"})
     hidden = patch_json(client, f"/api/v1/needs/{needs['draft_y'].pk}/", {"title": "Preso"})
     closed = client.post(f"/api/v1/needs/{need_y.pk}/close/")

@@ -25,6 +25,17 @@ def visitor(client):
     return client
 
 
+def error_page(visitor, path: str, language: str, status: int) -> str:
+    """``path`` asked in ``language``: the status, the page's language and the site's look
+    checked; the page's HTML returned."""
+    response = visitor.get(path, headers={"accept-language": language})
+    html = response.content.decode()
+    assert response.status_code == status
+    assert f'<html lang="{language}">' in html
+    assert_site_look(html)
+    return html
+
+
 @pytest.mark.parametrize(
     ("language", "heading", "home"),
     [
@@ -33,12 +44,8 @@ def visitor(client):
     ],
 )
 def test_404_is_styled_and_says_where_to_go(visitor, language, heading, home):
-    response = visitor.get("/no-such-page/", headers={"accept-language": language})
+    html = error_page(visitor, "/no-such-page/", language, 404)
 
-    html = response.content.decode()
-    assert response.status_code == 404
-    assert f'<html lang="{language}">' in html
-    assert_site_look(html)
     assert heading in html
     assert f'<a href="/">{home}</a>' in html
     assert 'href="/needs/"' in html
@@ -80,12 +87,8 @@ def test_403_for_a_department_user_links_the_workspace(visitor):
 def test_500_is_styled_in_the_visitors_language(visitor, settings, language, heading):
     settings.ROOT_URLCONF = "tests.shell.error_urls"
 
-    response = visitor.get("/broken/", headers={"accept-language": language})
+    html = error_page(visitor, "/broken/", language, 500)
 
-    html = response.content.decode()
-    assert response.status_code == 500
-    assert f'<html lang="{language}">' in html
-    assert_site_look(html)
     assert heading in html
     assert 'href="/needs/"' in html
 

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import UserFactory
+from tests.fixtures.pages import assert_shows
 
 pytestmark = pytest.mark.django_db
 
@@ -119,9 +120,12 @@ def test_footer_links_to_legal_pages_api_and_contact(client):
 def test_navigation_marks_the_current_page_and_offers_login(client):
     html = client.get("/").content.decode()
 
-    assert '<a class="skip-link" href="#main">' in html
-    assert '<main id="main"' in html
-    assert 'aria-current="page"><span>Home</span>' in html
+    assert_shows(
+        html,
+        '<a class="skip-link" href="#main">',
+        '<main id="main"',
+        'aria-current="page"><span>Home</span>',
+    )
     # From the home page nobody is sent back home: each person lands on their work.
     assert 'href="/accounts/login/"' in html
 

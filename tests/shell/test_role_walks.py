@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import (
     TOTP,
     generate_totp_secret,
 )
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from contactpoint import roles
@@ -23,21 +21,10 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
-from tests.fixtures.browser import enter_credentials
-from tests.matching.workflow_support import (
-    make_manager,
-    make_match,
-    make_stakeholder,
-)
+from tests.fixtures.browser import LIVE_BROWSER, enter_credentials
+from tests.matching.workflow_support import make_manager, make_match, make_stakeholder
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # login rate limits and used TOTP codes
-    yield
-    cache.clear()
+pytestmark = LIVE_BROWSER
 
 
 def ready(user) -> str | None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from needs.models import InterventionArea, Neighbourhood
+from stakeholders import offers
+from stakeholders.forms import OfferForm
 from stakeholders.models import ContactPerson, Offer, Organisation
 from tests.factories import (
     InterventionAreaFactory,
@@ -86,3 +90,23 @@ def many_neighbourhoods(n: int) -> list[Neighbourhood]:
 
 
 TRACKING_LINK_RE = re.compile(r"https?://[^\s\"<>]+/offers/track/([A-Za-z0-9_\-]+)/")
+
+
+def cleaned(places, **overrides) -> dict[str, Any]:
+    """The offer form's cleaned data for ``form_data(places)``, with ``overrides``."""
+    form = OfferForm(form_data(places))
+    assert form.is_valid(), form.errors
+    return {**form.cleaned_data, **overrides}
+
+
+def submit_an_offer_that_fails(places) -> None:
+    """Submits an offer naming an area that was never saved: the service raises half-way,
+    after it created the organisation."""
+    unsaved_area = type(places["area"])(slug="never-saved", name="Mai salvata")
+    with pytest.raises(ValueError):
+        offers.submit_offer(
+            data=cleaned(places, areas=[unsaved_area]),
+            idempotency_key="failing-key-0123456789",
+            actor=None,
+            client_ip="10.0.0.2",
+        )

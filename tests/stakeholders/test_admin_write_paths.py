@@ -11,7 +11,7 @@ from contactpoint.models import AuditEntry, OutboxMessage
 from stakeholders.models import ContactPerson, Interaction, Offer
 from tests.factories import ContactPersonFactory, OfferFactory, OrganisationFactory
 
-from .test_stakeholders_admin import change_form_data, login
+from .test_stakeholders_admin import change_form_data, login, post_organisation_change
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +27,9 @@ def audit(prefix: str) -> list[AuditEntry]:
 
 def test_an_organisation_edit_is_one_audit_entry_written_by_the_registry(client, manager):
     organisation = OrganisationFactory(legal_name="Fondazione Bracco")
-    url = reverse("admin:stakeholders_organisation_change", args=[organisation.pk])
-    data = change_form_data(client.get(url))
-    data.update({"sector": "Salute", "legal_name": "Fondazione  Bracco ETS"})
-
-    response = client.post(url, data)
+    response = post_organisation_change(
+        client, organisation, {"sector": "Salute", "legal_name": "Fondazione  Bracco ETS"}
+    )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     [entry] = audit("stakeholders.organisation.")
@@ -45,9 +43,9 @@ def test_an_organisation_edit_is_one_audit_entry_written_by_the_registry(client,
 def test_contacts_edited_inline_keep_one_main_contact_with_one_entry_each(client, manager):
     organisation = OrganisationFactory()
     first = ContactPersonFactory(organisation=organisation, is_primary=True)
-    url = reverse("admin:stakeholders_organisation_change", args=[organisation.pk])
-    data = change_form_data(client.get(url))
-    data.update(
+    response = post_organisation_change(
+        client,
+        organisation,
         {
             "contacts-TOTAL_FORMS": "2",
             "contacts-1-first_name": "Bruno",
@@ -55,10 +53,8 @@ def test_contacts_edited_inline_keep_one_main_contact_with_one_entry_each(client
             "contacts-1-email": "Bruno@Impresa.example",
             "contacts-1-language": "it",
             "contacts-1-is_primary": "on",
-        }
+        },
     )
-
-    response = client.post(url, data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     bruno = ContactPerson.objects.get(last_name="Neri")

@@ -6,11 +6,9 @@ import pytest
 
 from stakeholders.models import Offer
 from tests.factories import (
-    InterventionAreaFactory,
-    NeedFactory,
     NeighbourhoodFactory,
-    valid_vat_number,
 )
+from tests.fixtures.browser import fill_offer_form, sottocorno_laptops
 
 
 @pytest.fixture(scope="session")
@@ -22,16 +20,8 @@ def browser_context_args(browser_context_args):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_new_visitor_offers_help_for_a_published_need_in_italian(live_server, page):
-    area = InterventionAreaFactory(slug="poverta-digitale", name="Povertà digitale")
     rogoredo = NeighbourhoodFactory(nil_id=5020, official_name="ROGOREDO", name="Rogoredo")
-    need = NeedFactory(
-        title="Computer portatili per la Scuola Sottocorno",
-        area=area,
-        neighbourhood=rogoredo,
-        unit="portatili",
-        quantity=30,
-        quantity_open=30,
-    )
+    need = sottocorno_laptops(neighbourhood=rogoredo)
 
     page.goto(f"{live_server.url}/offers/new/?need={need.pk}")
 
@@ -46,22 +36,17 @@ def test_new_visitor_offers_help_for_a_published_need_in_italian(live_server, pa
     # The honeypot is not visible to a person.
     assert not page.locator("#id_homepage").is_visible()
 
-    page.fill("#id_legal_name", "Tecnologie Solidali S.r.l.")
-    page.select_option("#id_kind", "company")
-    page.fill("#id_vat_number", valid_vat_number(5151))
-    page.fill("#id_website", "tecnologie-solidali.it")
-    page.fill("#id_first_name", "Giovanna")
-    page.fill("#id_last_name", "Brambilla")
-    page.fill("#id_role", "Responsabile CSR")
-    page.fill("#id_email", "giovanna@tecnologie-solidali.it")
-    page.fill("#id_phone", "02 8765 4321")
-    page.fill("#id_title", "20 portatili ricondizionati")
-    page.fill(
-        "#id_description", "Portatili con Windows 11, garanzia di un anno, consegna a scuola."
+    fill_offer_form(
+        page,
+        vat_seed=5151,
+        website="tecnologie-solidali.it",
+        role="Responsabile CSR",
+        phone="02 8765 4321",
+        title="20 portatili ricondizionati",
+        description="Portatili con Windows 11, garanzia di un anno, consegna a scuola.",
+        available_from="2027-01-15",
+        available_until="2027-02-28",
     )
-    page.fill("#id_quantity", "20")
-    page.fill("#id_available_from", "2027-01-15")
-    page.fill("#id_available_until", "2027-02-28")
     page.click("label[for=id_allow_logo_use]")
     page.click("label[for=id_consent_contact]")
     page.click("#offer-submit")

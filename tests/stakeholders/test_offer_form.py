@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from contactpoint import roles
@@ -22,8 +20,16 @@ from tests.factories import (
     UserFactory,
     valid_vat_number,
 )
+from tests.fixtures.threads import all_at_once
 
-from .offer_support import counts, form_data, many_areas, many_neighbourhoods
+from .offer_support import (
+    cleaned,
+    counts,
+    form_data,
+    many_areas,
+    many_neighbourhoods,
+    submit_an_offer_that_fails,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +144,7 @@ def test_the_whole_offer_is_one_transaction_with_its_outbox_messages(places):
 
     with pytest.raises(RuntimeError), transaction.atomic():
         offers.submit_offer(
-            data=_cleaned(places),
+            data=cleaned(places),
             idempotency_key="rollback-key-0123456789",
             actor=None,
             client_ip="10.0.0.1",
@@ -154,15 +160,8 @@ def test_the_whole_offer_is_one_transaction_with_its_outbox_messages(places):
 
 def test_a_failure_after_the_organisation_was_created_leaves_nothing_behind(places):
     before = counts()
-    unsaved_area = type(places["area"])(slug="never-saved", name="Mai salvata")
 
-    with pytest.raises(ValueError):
-        offers.submit_offer(
-            data=_cleaned(places, areas=[unsaved_area]),
-            idempotency_key="failing-key-0123456789",
-            actor=None,
-            client_ip="10.0.0.2",
-        )
+    submit_an_offer_that_fails(places)
 
     assert counts() == before
     assert OutboxMessage.objects.count() == Consent.objects.count() == 0
@@ -184,14 +183,6 @@ def test_second_offer_of_a_known_organisation_links_to_it_and_keeps_the_contact(
     contact = ContactPerson.objects.get()
     assert contact.first_name == "Maria"  # an anonymous form never overwrites a known person
     assert Offer.objects.filter(created_organisation=True).count() == 1
-
-
-def _cleaned(places, **overrides):
-    from stakeholders.forms import OfferForm
-
-    form = OfferForm(form_data(places))
-    assert form.is_valid(), form.errors
-    return {**form.cleaned_data, **overrides}
 
 
 # --- ?need= -----------------------------------------------------------------------------------
@@ -302,27 +293,12 @@ def test_a_resubmit_after_a_validation_error_creates_one_offer(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_requests_with_the_same_key_create_one_offer():
-    barrier = threading.Barrier(2)
     results: list[int] = []
-    errors: list[BaseException] = []
 
-    def submit():
-        try:
-            client = Client()
-            barrier.wait(timeout=10)
-            results.append(client.post(URL, form_data()).status_code)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def submit(_n: int) -> None:
+        results.append(Client().post(URL, form_data()).status_code)
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert not errors
+    assert all_at_once(submit, 2, timeout=30) == []
     assert results == [302, 302]
     assert Offer.objects.count() == 1
     assert Organisation.objects.count() == 1

@@ -4,8 +4,6 @@ counts, none of which outlives a failure."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -14,8 +12,9 @@ from contactpoint.models import AuditEntry, OutboxMessage, RateLimitCounter
 from stakeholders import offers
 from stakeholders.models import Consent, Offer, Organisation
 from tests.factories import valid_vat_number
+from tests.fixtures.threads import all_at_once
 
-from .offer_support import api_payload, form_data
+from .offer_support import api_payload, form_data, submit_an_offer_that_fails
 
 pytestmark = pytest.mark.django_db
 
@@ -89,16 +88,7 @@ def test_a_form_offer_costs_a_pinned_number_of_queries(
 
 
 def test_a_failed_offer_is_not_counted_against_the_limits(places):
-    from .test_offer_form import _cleaned
-
-    unsaved_area = type(places["area"])(slug="never-saved", name="Mai salvata")
-    with pytest.raises(ValueError):
-        offers.submit_offer(
-            data=_cleaned(places, areas=[unsaved_area]),
-            idempotency_key="failing-key-0123456789",
-            actor=None,
-            client_ip="10.0.0.2",
-        )
+    submit_an_offer_that_fails(places)
 
     assert not RateLimitCounter.objects.exists()
     assert not Consent.objects.exists()
@@ -109,29 +99,13 @@ def test_a_failed_offer_is_not_counted_against_the_limits(places):
 def test_concurrent_offers_for_one_new_organisation_all_land_on_it():
     """No savepoint around the new organisation: the requests that lose the race on its
     code roll back and try again, linking to it; none is refused or lost."""
-    from django.db import connection
-
-    barrier = threading.Barrier(4)
     statuses: list[int] = []
-    errors: list[BaseException] = []
 
     def submit(n: int) -> None:
-        try:
-            body = api_payload(email=f"persona{n}@fondazione-bianchi.it", title=f"Offerta {n}")
-            barrier.wait(timeout=10)
-            statuses.append(_api_post(APIClient(), body, f"race-key-0123456789-{n}").status_code)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        body = api_payload(email=f"persona{n}@fondazione-bianchi.it", title=f"Offerta {n}")
+        statuses.append(_api_post(APIClient(), body, f"race-key-0123456789-{n}").status_code)
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not errors
+    assert all_at_once(submit, 4) == []
     assert sorted(statuses) == [201] * 4
     organisation = Organisation.objects.get()
     assert Offer.objects.filter(organisation=organisation).count() == 4

@@ -484,23 +484,37 @@ def change_form_data(response) -> dict:
     return data
 
 
+def post_organisation_change(client, organisation, changes: dict):
+    """Posts the organisation's admin change form as it is shown, with ``changes``."""
+    url = reverse("admin:stakeholders_organisation_change", args=[organisation.pk])
+    data = change_form_data(client.get(url))
+    data.update(changes)
+    return client.post(url, data)
+
+
+def one_interaction(kind: str, contact, subject: str) -> dict[str, str]:
+    """The history inline with one interaction of 20 November 2026."""
+    return {
+        "interactions-TOTAL_FORMS": "1",
+        "interactions-0-kind": kind,
+        "interactions-0-date": "2026-11-20",
+        "interactions-0-contact": str(contact.pk),
+        "interactions-0-subject": subject,
+    }
+
+
 def test_interaction_added_inline_is_recorded_for_the_manager_and_audited(client, manager):
     organisation = OrganisationFactory(legal_name="Fondazione Bracco")
     contact = ContactPersonFactory(organisation=organisation)
-    url = reverse("admin:stakeholders_organisation_change", args=[organisation.pk])
-    data = change_form_data(client.get(url))
-    data.update(
+    response = post_organisation_change(
+        client,
+        organisation,
         {
-            "interactions-TOTAL_FORMS": "1",
-            "interactions-0-kind": "meeting",
-            "interactions-0-date": "2026-11-20",
-            "interactions-0-contact": str(contact.pk),
-            "interactions-0-subject": "Laboratori STEM",
+            **one_interaction("meeting", contact, "Laboratori STEM"),
             "interactions-0-notes": "Sei scuole",
             "sector": "Fondazione d'impresa",
-        }
+        },
     )
-    response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     interaction = Interaction.objects.get()
     assert (interaction.staff, interaction.contact) == (manager, contact)
@@ -512,17 +526,8 @@ def test_interaction_added_inline_is_recorded_for_the_manager_and_audited(client
 def test_contact_of_another_organisation_is_not_offered_in_the_history(client, manager):
     organisation = OrganisationFactory()
     stranger = ContactPersonFactory()
-    url = reverse("admin:stakeholders_organisation_change", args=[organisation.pk])
-    data = change_form_data(client.get(url))
-    data.update(
-        {
-            "interactions-TOTAL_FORMS": "1",
-            "interactions-0-kind": "call",
-            "interactions-0-date": "2026-11-20",
-            "interactions-0-contact": str(stranger.pk),
-            "interactions-0-subject": "Telefonata",
-        }
+    response = post_organisation_change(
+        client, organisation, one_interaction("call", stranger, "Telefonata")
     )
-    response = client.post(url, data)
     assert response.status_code == 200
     assert not Interaction.objects.exists()

@@ -7,18 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from contactpoint import roles
 from matching.models import Stage
 from stakeholders.models import Organisation
 from tests.factories import (
-    ContactPersonFactory,
-    DepartmentFactory,
     MatchFactory,
     NeedFactory,
     OfferFactory,
     OrganisationFactory,
     OrganisationMembershipFactory,
-    UserFactory,
 )
 from vademecum import loading, services
 from vademecum.models import TemplateVersion
@@ -35,31 +31,6 @@ def published(vademecum):
     return {
         v.template.slug: v for v in TemplateVersion.objects.published().select_related("template")
     }
-
-
-@pytest.fixture
-def legal(db):
-    return UserFactory(role=roles.LEGAL, totp=True)
-
-
-@pytest.fixture
-def manager(db):
-    return UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
-
-
-@pytest.fixture
-def other_manager(db):
-    return UserFactory(role=roles.ACCOUNT_MANAGER, totp=True)
-
-
-@pytest.fixture
-def cabinet(db):
-    return UserFactory(role=roles.CABINET, totp=True)
-
-
-@pytest.fixture
-def department_user(db):
-    return UserFactory(role=roles.DEPARTMENT, totp=True)
 
 
 @pytest.fixture
@@ -85,23 +56,23 @@ def outsider(db):
 
 @pytest.fixture
 def match(organisation, manager):
+    forty_pcs = {"unit": "PC", "quantity": 40, "quantity_open": 40}
     need = NeedFactory(
         title="PC per gli alunni che studiano da casa",
-        department=DepartmentFactory(slug="educazione", name="Educazione", name_en="Education"),
-        unit="PC",
-        quantity=40,
-        quantity_open=40,
+        department__slug="educazione",
+        department__name="Educazione",
+        department__name_en="Education",
         wanted_by=datetime.date(2026, 9, 15),
+        **forty_pcs,
     )
     offer = OfferFactory(
         organisation=organisation,
-        contact=ContactPersonFactory(
-            organisation=organisation, first_name="Niccolò", last_name="Dell'Acqua", role="CEO"
-        ),
+        # Its contact, in the same organisation (OfferFactory's default):
+        contact__first_name="Niccolò",
+        contact__last_name="Dell'Acqua",
+        contact__role="CEO",
         title="40 PC desktop rigenerati",
-        unit="PC",
-        quantity=40,
-        quantity_open=40,
+        **forty_pcs,
     )
     return MatchFactory(
         offer=offer, need=need, quantity=40, stage=Stage.NEGOTIATING, manager=manager

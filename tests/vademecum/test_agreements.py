@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from contactpoint.models import AuditEntry
 from matching.models import Stage
+from tests.fixtures.pages import assert_shows
 from vademecum import services
 from vademecum.models import AgreementStatus
 
@@ -26,15 +27,18 @@ def test_agreement_pdf_reads_back_names_amounts_and_accents(make_agreement, matc
     agreement = make_agreement("donazione-beni")
     assert agreement.status == AgreementStatus.READY
     text = " ".join(pdf_text(agreement).split())
-    assert "Società Benefit Àncora S.r.l." in text
-    assert "Niccolò Dell'Acqua" in text
-    assert "Via Perù 1, 20121 Milano" in text
-    assert "€ 8.000,00" in text
-    assert "PC per gli alunni che studiano da casa" in text
-    assert "40 PC" in text
-    assert "15/09/2026" in text
-    assert "Comune di Milano" in text
-    assert "Testo di esempio, non costituisce consulenza legale." in text
+    assert_shows(
+        text,
+        "Società Benefit Àncora S.r.l.",
+        "Niccolò Dell'Acqua",
+        "Via Perù 1, 20121 Milano",
+        "€ 8.000,00",
+        "PC per gli alunni che studiano da casa",
+        "40 PC",
+        "15/09/2026",
+        "Comune di Milano",
+        "Testo di esempio, non costituisce consulenza legale.",
+    )
     with agreement.pdf.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == agreement.sha256
     assert len(PdfReader(agreement.pdf.path).pages) >= 2
@@ -96,14 +100,19 @@ def test_only_matches_in_negotiation_get_an_agreement(published, match, manager,
         )
 
 
-def test_marking_signed_moves_the_match_to_agreed(make_agreement, match, manager):
-    agreement = make_agreement("donazione-beni")
+def sign(agreement, protocol_number: str, actor) -> None:
+    """Marks the agreement signed on 1 December 2026 under this protocol number."""
     services.mark_signed(
         agreement=agreement,
         signed_on=datetime.date(2026, 12, 1),
-        protocol_number="PG 123456/2026",
-        actor=manager,
+        protocol_number=protocol_number,
+        actor=actor,
     )
+
+
+def test_marking_signed_moves_the_match_to_agreed(make_agreement, match, manager):
+    agreement = make_agreement("donazione-beni")
+    sign(agreement, "PG 123456/2026", manager)
     agreement.refresh_from_db()
     match.refresh_from_db()
     assert agreement.status == AgreementStatus.SIGNED
@@ -114,13 +123,7 @@ def test_marking_signed_moves_the_match_to_agreed(make_agreement, match, manager
 
 
 def test_legal_office_may_mark_signed_too(make_agreement, match, legal):
-    agreement = make_agreement("pro-bono")
-    services.mark_signed(
-        agreement=agreement,
-        signed_on=datetime.date(2026, 12, 1),
-        protocol_number="PG 1/2026",
-        actor=legal,
-    )
+    sign(make_agreement("pro-bono"), "PG 1/2026", legal)
     match.refresh_from_db()
     assert match.stage == Stage.AGREED
 
@@ -128,12 +131,7 @@ def test_legal_office_may_mark_signed_too(make_agreement, match, legal):
 def test_signing_needs_a_protocol_number_and_a_past_date(make_agreement, match, manager):
     agreement = make_agreement("pro-bono")
     with pytest.raises(services.VademecumError) as caught:
-        services.mark_signed(
-            agreement=agreement,
-            signed_on=datetime.date(2026, 12, 1),
-            protocol_number=" ",
-            actor=manager,
-        )
+        sign(agreement, " ", manager)
     assert caught.value.field == "protocol_number"
     with pytest.raises(services.VademecumError):
         services.mark_signed(

@@ -35,38 +35,22 @@ def login(client, request, role):
     return client
 
 
+def codes(default: int, **granted: int) -> list[tuple[str, int]]:
+    """(role, status) for every role: the anonymous visitor is sent to the login (302), the
+    others get ``default`` unless ``granted`` names them."""
+    return [(role, 302 if role == "anonymous" else granted.get(role, default)) for role in ROLES]
+
+
 def expect(response, code):
     assert response.status_code == code, (response.status_code, response.content[:300])
 
 
-@pytest.mark.parametrize(
-    ("role", "code"),
-    [
-        ("anonymous", 302),
-        ("member", 403),
-        ("outsider", 403),
-        ("department_user", 403),
-        ("manager", 403),
-        ("legal", 200),
-        ("cabinet", 403),
-    ],
-)
+@pytest.mark.parametrize(("role", "code"), codes(403, legal=200))
 def test_workspace(client, request, vademecum, role, code):
     expect(login(client, request, role).get("/vademecum/workspace/"), code)
 
 
-@pytest.mark.parametrize(
-    ("role", "code"),
-    [
-        ("anonymous", 302),
-        ("member", 403),
-        ("outsider", 403),
-        ("department_user", 403),
-        ("manager", 403),
-        ("legal", 302),
-        ("cabinet", 403),
-    ],
-)
+@pytest.mark.parametrize(("role", "code"), codes(403, legal=302))
 def test_publish_and_new_draft(client, request, approved, role, code):
     client = login(client, request, role)
     expect(client.post(f"/vademecum/workspace/versions/{approved.pk}/publish/"), code)
@@ -77,18 +61,7 @@ def test_publish_and_new_draft(client, request, approved, role, code):
     assert TemplateVersion.objects.count() == before + (role == "legal")
 
 
-@pytest.mark.parametrize(
-    ("role", "code"),
-    [
-        ("anonymous", 302),
-        ("member", 200),
-        ("outsider", 404),
-        ("department_user", 404),
-        ("manager", 200),
-        ("legal", 200),
-        ("cabinet", 404),
-    ],
-)
+@pytest.mark.parametrize(("role", "code"), codes(404, member=200, manager=200, legal=200))
 def test_agreement_download(client, request, agreement, role, code):
     response = login(client, request, role).get(f"/vademecum/agreements/{agreement.token}/pdf/")
     expect(response, code)
@@ -97,34 +70,12 @@ def test_agreement_download(client, request, agreement, role, code):
         assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-@pytest.mark.parametrize(
-    ("role", "code"),
-    [
-        ("anonymous", 302),
-        ("member", 404),
-        ("outsider", 404),
-        ("department_user", 404),
-        ("manager", 200),
-        ("legal", 200),
-        ("cabinet", 404),
-    ],
-)
+@pytest.mark.parametrize(("role", "code"), codes(404, manager=200, legal=200))
 def test_agreement_staff_page(client, request, agreement, role, code):
     expect(login(client, request, role).get(f"/vademecum/agreements/{agreement.token}/"), code)
 
 
-@pytest.mark.parametrize(
-    ("role", "code"),
-    [
-        ("anonymous", 302),
-        ("member", 404),
-        ("outsider", 404),
-        ("department_user", 404),
-        ("manager", 200),
-        ("legal", 403),
-        ("cabinet", 404),
-    ],
-)
+@pytest.mark.parametrize(("role", "code"), codes(404, manager=200, legal=403))
 def test_prepare_agreement_page(client, request, match, vademecum, role, code):
     expect(login(client, request, role).get(f"/vademecum/agreements/new/{match.pk}/"), code)
 
