@@ -178,6 +178,11 @@ class Limits:
     single_word_pool: when fewer than ``candidates`` needs share two words with the offer,
         at most this many (the newest) of those sharing one word are ranked.
     outreach_keep: organisations suggested for outreach per need.
+    typo_min_length, typo_similarity: a word of the offer's title of at least
+        ``typo_min_length`` letters that no need contains and no thesaurus term is, is
+        read as the word of the published needs' titles closest to it, if their trigram
+        similarity reaches ``typo_similarity`` ("libbri" as "libri": 0.625;
+        ``matching.typos``).
     """
 
     candidates: int = 30
@@ -195,6 +200,8 @@ class Limits:
     single_word_pool: int = 800
     outreach_candidates: int = 200
     outreach_keep: int = 20
+    typo_min_length: int = 4
+    typo_similarity: float = 0.5
 
 
 WEIGHTS = Weights()

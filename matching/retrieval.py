@@ -39,6 +39,7 @@ from .concepts import concept_terms, covered_units, title_units, units
 from .engine import LIMITS, Candidate, Limits
 from .models import CLOSED_STAGES, OPEN_STAGES, Match
 from .prepared import fetchall, inline
+from .typos import offer_documents
 
 
 @dataclass(frozen=True)
@@ -418,7 +419,8 @@ def offer_sql(limits: Limits = LIMITS) -> str:
     t = tables()
     sql = f"""
     WITH need_stats AS MATERIALIZED ({_stats(t["need"])}),
-    {_queries("offer", t["offer"], "need_stats", "x.id = %(offer_id)s", pairs=True)},
+    {offer_documents("offer_docs", "x.id = %(offer_id)s", NEED_OK, limits)},
+    {_queries("offer", "offer_docs", "need_stats", "x.id = %(offer_id)s", pairs=True)},
     offer_facts AS MATERIALIZED ({_offer_facts("o.id = %(offer_id)s")}),
     {_text_hits(t["need"], "n", NEED_OK, "offer_facts", "offer_q")},
     area_hits AS (
@@ -440,7 +442,7 @@ def offer_sql(limits: Limits = LIMITS) -> str:
     ),
     need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
     {concept_terms()},
-    {units("offer_units", t["offer"], "x.id = %(offer_id)s")},
+    {units("offer_units", "offer_docs", "x.id = %(offer_id)s")},
     {units("need_units", t["need"], "x.id IN (SELECT need_id FROM pairs)")},
     history AS ({history("o.organisation_id = (SELECT organisation_id FROM offer_facts)")})
     {_tail()}"""  # noqa: S608
@@ -475,10 +477,11 @@ def need_sql(limits: Limits = LIMITS) -> str:
         ) AS c
     ),
     need_stats AS MATERIALIZED ({_stats(t["need"])}),
-    {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
+    {offer_documents("offer_docs", offers_of_pairs, NEED_OK, limits)},
+    {_queries("offer", "offer_docs", "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
     {concept_terms()},
-    {units("offer_units", t["offer"], offers_of_pairs)},
+    {units("offer_units", "offer_docs", offers_of_pairs)},
     {units("need_units", t["need"], "x.id = %(need_id)s")},
     history AS ({
         history(
@@ -497,11 +500,12 @@ def pairs_sql(limits: Limits = LIMITS) -> str:
     sql = f"""
     WITH pairs AS (SELECT offer_id, need_id FROM {t["match"]} WHERE id = ANY(%(match_ids)s)),
     need_stats AS MATERIALIZED ({_stats(t["need"])}),
-    {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
+    {offer_documents("offer_docs", offers_of_pairs, NEED_OK, limits)},
+    {_queries("offer", "offer_docs", "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
     need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
     {concept_terms()},
-    {units("offer_units", t["offer"], offers_of_pairs)},
+    {units("offer_units", "offer_docs", offers_of_pairs)},
     {units("need_units", t["need"], "x.id IN (SELECT need_id FROM pairs)")},
     history AS ({
         history(
