@@ -37,6 +37,7 @@ from stakeholders.models import Offer
 from . import engine, outreach, retrieval
 from .lifecycle import transition
 from .models import OPEN_STAGES, IntakeItem, Match, OutreachSuggestion, Stage
+from .outreach_score import outreach_score
 from .routing import route_offer_matches
 
 logger = logging.getLogger(__name__)
@@ -480,7 +481,7 @@ def suggest_outreach(*, need: Need, actor: Any = None) -> list[OutreachSuggestio
     if target is None:
         return []
     scored = sorted(
-        ((c, *engine.outreach_score(c)) for c in target.candidates),
+        ((c, *outreach_score(c)) for c in target.candidates),
         key=lambda item: (-item[1], item[0].organisation_id),
     )[: engine.LIMITS.outreach_keep]
     keep_ids = [c.organisation_id for c, _score, _reason in scored]
