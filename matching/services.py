@@ -416,17 +416,22 @@ def sync_intake(*, offer_id: int, matched: bool, actor: Any = None) -> None:
     """
     now = timezone.now()
     if matched:
-        # One UPDATE, usually of nothing: this runs after every matching run.
-        left = IntakeItem.objects.filter(offer_id=offer_id, resolved_at__isnull=True).update(
-            resolved_at=now, resolution=str(_("Matched to a need by a later run."))
-        )
-        if left:
-            log_action(
-                actor=actor,
-                action="matching.intake.resolved",
-                obj=Offer.objects.get(pk=offer_id),
-                payload={"reason": IntakeItem.Reason.NO_FITTING_NEED},
+        # One query, usually finding nothing: this runs after every matching run. Only an
+        # offer still listed opens a transaction, for the change and its audit entry.
+        listed = IntakeItem.objects.filter(offer_id=offer_id, resolved_at__isnull=True)
+        if not listed.exists():
+            return
+        with transaction.atomic():
+            left = listed.update(
+                resolved_at=now, resolution=str(_("Matched to a need by a later run."))
             )
+            if left:
+                log_action(
+                    actor=actor,
+                    action="matching.intake.resolved",
+                    obj=Offer.objects.get(pk=offer_id),
+                    payload={"reason": IntakeItem.Reason.NO_FITTING_NEED},
+                )
         return
     with transaction.atomic():
         if Match.objects.open().filter(offer_id=offer_id, other_candidate=False).exists():
