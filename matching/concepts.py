@@ -4,7 +4,7 @@ scores, inside its one query."""
 
 from __future__ import annotations
 
-from needs.models import ThesaurusGroup, ThesaurusTerm
+from needs.models import Need, ThesaurusGroup, ThesaurusTerm
 
 
 def concept_terms() -> str:
@@ -92,3 +92,44 @@ def covered_units(units: str, other: str) -> str:
 def title_units(units: str) -> str:
     """SQL counting the title units of ``units``."""
     return f"(cardinality({units}.title_groups) + cardinality({units}.title_lexemes))"
+
+
+def idf(name: str, table: str, stats: str, where: str) -> str:
+    """CTE ``name``: the words of the title of each row of ``table`` matching ``where`` (an
+    offer), generic words and numbers left out, each with its inverse document frequency
+    among the needs, ``ln((N + 1) / (df + 1))``: a word few needs say tells them apart, one
+    many say does not. ``df`` comes from PostgreSQL's statistics (``stats``) for the common
+    words and is counted, up to ``max_docs``, for the others (rare by definition, so the
+    count reads few rows); ``N`` is the planner's row count of the needs, or their count
+    while the table has never been analysed. Needs the ``offer_generic`` CTE."""
+    need = Need._meta.db_table
+    return f"""
+    {name} AS MATERIALIZED (
+        SELECT w.src_id, w.lexeme,
+               ln((total.n + 1) / (least(coalesce(st.docs, (
+                   SELECT count(*) FROM (
+                       SELECT 1 FROM {need} d
+                       WHERE d.search_vector @@ ('''' || replace(w.lexeme, '''', '''''')
+                                                 || '''')::tsquery
+                       LIMIT %(max_docs)s) AS c)), total.n) + 1)) AS idf
+        FROM (
+            SELECT DISTINCT x.id AS src_id, u.lexeme
+            FROM {table} x CROSS JOIN LATERAL unnest(x.search_vector) AS u
+            WHERE {where} AND 'A' = ANY(u.weights) AND u.lexeme !~ '^[0-9]+([.,/-][0-9]+)*$'
+              AND NOT EXISTS (SELECT 1 FROM offer_generic gx WHERE gx.lexeme = u.lexeme)
+        ) AS w
+        LEFT JOIN {stats} st ON st.lexeme = w.lexeme
+        CROSS JOIN (
+            SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::float8
+                        ELSE (SELECT count(*) FROM {need})::float8 END AS n
+            FROM pg_class c WHERE c.oid = '{need}'::regclass
+        ) AS total
+    )"""  # noqa: S608
+
+
+def idf_coverage(idf: str, units: str) -> str:
+    """SQL for the idf of the words of ``idf`` (an offer's title) that ``units`` (a need's
+    units) covers, then for all of them: the rare words weigh more (``idf``)."""
+    return f"""(SELECT coalesce(sum(i.idf) FILTER (WHERE i.lexeme = ANY({units}.terms)), 0)
+                FROM {idf} i WHERE i.src_id = p.offer_id),
+               (SELECT coalesce(sum(i.idf), 0) FROM {idf} i WHERE i.src_id = p.offer_id)"""  # noqa: S608

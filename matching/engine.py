@@ -53,7 +53,7 @@ class Weights:
         The value of this part is the pair's **text relevance** (``Score.relevance``,
         ``text_relevance()``, stored as ``relevance`` in the breakdown), 0..1, the number
         a relevance gate thresholds: 0 when the texts share nothing but generic words;
-        below 0.1 when only the titles look alike (trigram similarity); about 0.4 when the
+        below 0.1 when only the titles look alike (trigram similarity); 0.35-0.45 when the
         offer's title and the need share one word or thesaurus concept ("notebook" and
         "40 PC"); 0.5-0.75 with more shared words; 1 only for near-identical texts.
 
@@ -64,6 +64,11 @@ class Weights:
         about more than the need ("Stampanti multifunzione per ufficio" against "Stampanti
         3D per il laboratorio": one concept of three, one of four) scores low even though
         both say "stampanti". Routing also asks for it (``Limits.route_min_overlap``).
+
+        Another share (``text_idf_share``) is the pair's **idf coverage**
+        (``idf_coverage()``): the share of the offer's title words the need covers, each
+        weighed by its inverse document frequency among the needs, so a rare word in
+        common ("microscopi") counts for more than a word many needs say ("laboratorio").
     area
         The need's intervention area is one the offer names (an offer naming no area is
         neutral).
@@ -108,6 +113,9 @@ class Weights:
     # The share of the concept overlap in the text relevance (the rest is the rank and
     # trigram blend above). Chosen on the tune half of the quality benchmark.
     text_overlap_share: float = 0.1
+    # The share of the idf coverage (``idf_coverage``): the offer's title words the need
+    # covers, a rare word weighing more than a common one. Chosen on the tune half.
+    text_idf_share: float = 0.1
     # Thesaurus links named in the explanation ("notebook ≈ PC portatile").
     links_shown: int = 3
 
@@ -178,6 +186,11 @@ class Limits:
     single_word_pool: when fewer than ``candidates`` needs share two words with the offer,
         at most this many (the newest) of those sharing one word are ranked.
     outreach_keep: organisations suggested for outreach per need.
+    typo_min_length, typo_similarity: a word of the offer's title of at least
+        ``typo_min_length`` letters that no need contains and no thesaurus term is, is
+        read as the word of the published needs' titles closest to it, if their trigram
+        similarity reaches ``typo_similarity`` ("libbri" as "libri": 0.625;
+        ``matching.typos``).
     """
 
     candidates: int = 30
@@ -195,6 +208,8 @@ class Limits:
     single_word_pool: int = 800
     outreach_candidates: int = 200
     outreach_keep: int = 20
+    typo_min_length: int = 4
+    typo_similarity: float = 0.5
 
 
 WEIGHTS = Weights()
@@ -290,6 +305,10 @@ class Candidate:
     offer_units_covered: int = 0
     need_title_units: int = 0
     need_units_covered: int = 0
+    # The inverse document frequencies of the offer's title words (generic words and
+    # numbers left out) the need covers, and of all of them (``idf_coverage``).
+    offer_idf_covered: float = 0.0
+    offer_idf_total: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -373,12 +392,26 @@ def concept_overlap(c: Candidate) -> float:
     return math.sqrt(offer_share * need_share)
 
 
+def idf_coverage(c: Candidate) -> float:
+    """The share of the offer's title the need covers, each word weighed by its inverse
+    document frequency among the needs (``matching.concepts.idf``): covering a rare word
+    ("telescopi") counts for more than covering a common one ("laboratorio"). 0..1."""
+    if c.offer_idf_total <= 0:
+        return 0.0
+    return _clamp(c.offer_idf_covered / c.offer_idf_total)
+
+
 def text_part(c: Candidate, w: Weights) -> Part:
     rank = w.text_title_share * c.title_rank + (1 - w.text_title_share) * c.text_rank
     rank_value = _clamp(rank / w.text_rank_saturation) if w.text_rank_saturation else 0.0
     words = w.text_rank_share * rank_value + (1 - w.text_rank_share) * _clamp(c.title_similarity)
     overlap = concept_overlap(c)
-    value = (1 - w.text_overlap_share) * words + w.text_overlap_share * overlap
+    rare = idf_coverage(c)
+    value = (
+        (1 - w.text_overlap_share - w.text_idf_share) * words
+        + w.text_overlap_share * overlap
+        + w.text_idf_share * rare
+    )
     reason = "text_words" if c.text_rank > 0 or c.title_similarity >= 0.3 else "text_none"
     params: dict[str, Any] = {"similarity": round(100 * c.title_similarity)}
     raw: dict[str, Any] = {
@@ -386,6 +419,7 @@ def text_part(c: Candidate, w: Weights) -> Part:
         "title_rank": round(c.title_rank, 4),
         "trigram": round(c.title_similarity, 4),
         "overlap": round(overlap, 4),
+        "idf": round(rare, 4),
         "units": [
             c.offer_units_covered,
             c.offer_title_units,
@@ -544,50 +578,3 @@ def best(
     kept = [(c, s) for c, s in scored if s.eligible and s.total >= limits.min_score]
     kept.sort(key=lambda item: (-item[1].total, -item[0].need_id, -item[0].offer_id))
     return kept[: limits.keep]
-
-
-# --- Outreach ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutreachCandidate:
-    """An organisation whose interests include the need's intervention area."""
-
-    organisation_id: int
-    need_neighbourhood_id: int | None
-    need_municipio_ids: frozenset[int]
-    preferred_neighbourhood_ids: frozenset[int] = frozenset()
-    preferred_municipio_ids: frozenset[int] = frozenset()
-    history_completed: int = 0
-    history_agreed: int = 0
-
-
-def outreach_score(c: OutreachCandidate, weights: Weights = WEIGHTS) -> tuple[float, dict]:
-    """Score an organisation for outreach on a need; returns (score, reason JSON)."""
-    place = Candidate(
-        offer_id=0,
-        need_id=0,
-        offer_neighbourhood_ids=c.preferred_neighbourhood_ids,
-        offer_municipio_ids=c.preferred_municipio_ids,
-        need_neighbourhood_id=c.need_neighbourhood_id,
-        need_municipio_ids=c.need_municipio_ids,
-        history_completed=c.history_completed,
-        history_agreed=c.history_agreed,
-    )
-    place_p = place_part(place, weights)
-    history_p = history_part(place, weights)
-    total = _clamp(
-        weights.outreach_base
-        + weights.outreach_place * place_p.value
-        + weights.outreach_history * history_p.value
-    )
-    reason = {
-        "version": SCORE_VERSION,
-        "total": round(total, 4),
-        "reasons": [
-            {"reason": REASONS["outreach_interest"], "params": {}},
-            {"reason": REASONS[place_p.reason], "params": dict(place_p.params or {})},
-            {"reason": REASONS[history_p.reason], "params": dict(history_p.params or {})},
-        ],
-    }
-    return total, reason

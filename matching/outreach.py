@@ -8,7 +8,8 @@ from datetime import date
 from functools import cache
 
 from . import retrieval
-from .engine import LIMITS, Limits, OutreachCandidate
+from .engine import LIMITS, Limits
+from .outreach_score import OutreachCandidate
 
 
 @dataclass(frozen=True)

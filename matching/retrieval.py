@@ -35,10 +35,11 @@ from typing import Any
 from needs.models import Need, Neighbourhood, ThesaurusGroup, ThesaurusTerm
 from stakeholders.models import Offer, Organisation
 
-from .concepts import concept_terms, covered_units, title_units, units
+from .concepts import concept_terms, covered_units, idf, idf_coverage, title_units, units
 from .engine import LIMITS, Candidate, Limits
 from .models import CLOSED_STAGES, OPEN_STAGES, Match
 from .prepared import fetchall, inline
+from .typos import offer_documents
 
 
 @dataclass(frozen=True)
@@ -360,7 +361,8 @@ def _tail() -> str:
                  ORDER BY lt.group_id, ts_filter(nf.search_vector, '{{a}}') @@ lt.query DESC,
                           numnode(lt.query) DESC, length(lt.term) DESC, lt.term) AS links,
            {title_units("ou")}, {covered_units("ou", "nu")},
-           {title_units("nu")}, {covered_units("nu", "ou")}
+           {title_units("nu")}, {covered_units("nu", "ou")},
+           {idf_coverage("offer_idf", "nu")}
     FROM pairs p
     JOIN offer_facts f ON f.id = p.offer_id
     JOIN need_facts nf ON nf.id = p.need_id
@@ -418,7 +420,8 @@ def offer_sql(limits: Limits = LIMITS) -> str:
     t = tables()
     sql = f"""
     WITH need_stats AS MATERIALIZED ({_stats(t["need"])}),
-    {_queries("offer", t["offer"], "need_stats", "x.id = %(offer_id)s", pairs=True)},
+    {offer_documents("offer_docs", "x.id = %(offer_id)s", NEED_OK, limits)},
+    {_queries("offer", "offer_docs", "need_stats", "x.id = %(offer_id)s", pairs=True)},
     offer_facts AS MATERIALIZED ({_offer_facts("o.id = %(offer_id)s")}),
     {_text_hits(t["need"], "n", NEED_OK, "offer_facts", "offer_q")},
     area_hits AS (
@@ -440,7 +443,8 @@ def offer_sql(limits: Limits = LIMITS) -> str:
     ),
     need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
     {concept_terms()},
-    {units("offer_units", t["offer"], "x.id = %(offer_id)s")},
+    {units("offer_units", "offer_docs", "x.id = %(offer_id)s")},
+    {idf("offer_idf", "offer_docs", "need_stats", "x.id = %(offer_id)s")},
     {units("need_units", t["need"], "x.id IN (SELECT need_id FROM pairs)")},
     history AS ({history("o.organisation_id = (SELECT organisation_id FROM offer_facts)")})
     {_tail()}"""  # noqa: S608
@@ -475,10 +479,12 @@ def need_sql(limits: Limits = LIMITS) -> str:
         ) AS c
     ),
     need_stats AS MATERIALIZED ({_stats(t["need"])}),
-    {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
+    {offer_documents("offer_docs", offers_of_pairs, NEED_OK, limits)},
+    {_queries("offer", "offer_docs", "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
     {concept_terms()},
-    {units("offer_units", t["offer"], offers_of_pairs)},
+    {units("offer_units", "offer_docs", offers_of_pairs)},
+    {idf("offer_idf", "offer_docs", "need_stats", offers_of_pairs)},
     {units("need_units", t["need"], "x.id = %(need_id)s")},
     history AS ({
         history(
@@ -497,11 +503,13 @@ def pairs_sql(limits: Limits = LIMITS) -> str:
     sql = f"""
     WITH pairs AS (SELECT offer_id, need_id FROM {t["match"]} WHERE id = ANY(%(match_ids)s)),
     need_stats AS MATERIALIZED ({_stats(t["need"])}),
-    {_queries("offer", t["offer"], "need_stats", offers_of_pairs, pairs=False)},
+    {offer_documents("offer_docs", offers_of_pairs, NEED_OK, limits)},
+    {_queries("offer", "offer_docs", "need_stats", offers_of_pairs, pairs=False)},
     offer_facts AS ({_offer_facts("o.id IN (SELECT offer_id FROM pairs)")}),
     need_facts AS ({need_facts("n.id IN (SELECT need_id FROM pairs)")}),
     {concept_terms()},
-    {units("offer_units", t["offer"], offers_of_pairs)},
+    {units("offer_units", "offer_docs", offers_of_pairs)},
+    {idf("offer_idf", "offer_docs", "need_stats", offers_of_pairs)},
     {units("need_units", t["need"], "x.id IN (SELECT need_id FROM pairs)")},
     history AS ({
         history(
@@ -548,6 +556,8 @@ def _rows(sql: str, params: dict[str, Any]) -> list[Row]:
             offer_units_covered=r[26],
             need_title_units=r[27],
             need_units_covered=r[28],
+            offer_idf_covered=float(r[29] or 0.0),
+            offer_idf_total=float(r[30] or 0.0),
         )
         rows.append(
             Row(candidate=candidate, qualifies=bool(r[2]), match_id=r[22], match_stage=r[23])

@@ -37,6 +37,7 @@ from stakeholders.models import Offer
 from . import engine, outreach, retrieval
 from .lifecycle import transition
 from .models import OPEN_STAGES, IntakeItem, Match, OutreachSuggestion, Stage
+from .outreach_score import outreach_score
 from .routing import route_offer_matches
 
 logger = logging.getLogger(__name__)
@@ -415,17 +416,22 @@ def sync_intake(*, offer_id: int, matched: bool, actor: Any = None) -> None:
     """
     now = timezone.now()
     if matched:
-        # One UPDATE, usually of nothing: this runs after every matching run.
-        left = IntakeItem.objects.filter(offer_id=offer_id, resolved_at__isnull=True).update(
-            resolved_at=now, resolution=str(_("Matched to a need by a later run."))
-        )
-        if left:
-            log_action(
-                actor=actor,
-                action="matching.intake.resolved",
-                obj=Offer.objects.get(pk=offer_id),
-                payload={"reason": IntakeItem.Reason.NO_FITTING_NEED},
+        # One query, usually finding nothing: this runs after every matching run. Only an
+        # offer still listed opens a transaction, for the change and its audit entry.
+        listed = IntakeItem.objects.filter(offer_id=offer_id, resolved_at__isnull=True)
+        if not listed.exists():
+            return
+        with transaction.atomic():
+            left = listed.update(
+                resolved_at=now, resolution=str(_("Matched to a need by a later run."))
             )
+            if left:
+                log_action(
+                    actor=actor,
+                    action="matching.intake.resolved",
+                    obj=Offer.objects.get(pk=offer_id),
+                    payload={"reason": IntakeItem.Reason.NO_FITTING_NEED},
+                )
         return
     with transaction.atomic():
         if Match.objects.open().filter(offer_id=offer_id, other_candidate=False).exists():
@@ -480,7 +486,7 @@ def suggest_outreach(*, need: Need, actor: Any = None) -> list[OutreachSuggestio
     if target is None:
         return []
     scored = sorted(
-        ((c, *engine.outreach_score(c)) for c in target.candidates),
+        ((c, *outreach_score(c)) for c in target.candidates),
         key=lambda item: (-item[1], item[0].organisation_id),
     )[: engine.LIMITS.outreach_keep]
     keep_ids = [c.organisation_id for c, _score, _reason in scored]

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from matching import engine
 from matching.engine import WEIGHTS, Candidate, Context, Limits
+from matching.outreach_score import OutreachCandidate, outreach_score
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CTX = Context(today=date(2026, 11, 25), now=NOW, stale_after_days=60)
@@ -216,6 +217,7 @@ def test_breakdown_json_keeps_raw_value_weight_contribution_and_english_labels()
         "title_rank": 0.0,
         "trigram": 0.3,
         "overlap": 0.0,
+        "idf": 0.0,
         "units": [0, 0, 0, 0],
     }
     assert first["contribution"] == pytest.approx(first["value"] * first["weight"], abs=1e-4)
@@ -241,13 +243,13 @@ def test_explain_of_a_match_without_breakdown_is_empty():
 
 
 def test_outreach_prefers_organisations_that_chose_the_need_place_and_have_history():
-    base = engine.OutreachCandidate(
+    base = OutreachCandidate(
         organisation_id=1, need_neighbourhood_id=37, need_municipio_ids=frozenset({4})
     )
-    same_nil, _ = engine.outreach_score(replace(base, preferred_neighbourhood_ids=frozenset({37})))
-    anywhere, _ = engine.outreach_score(base)
-    elsewhere, _ = engine.outreach_score(replace(base, preferred_municipio_ids=frozenset({5})))
-    with_history, reason = engine.outreach_score(replace(base, history_completed=3))
+    same_nil, _ = outreach_score(replace(base, preferred_neighbourhood_ids=frozenset({37})))
+    anywhere, _ = outreach_score(base)
+    elsewhere, _ = outreach_score(replace(base, preferred_municipio_ids=frozenset({5})))
+    with_history, reason = outreach_score(replace(base, history_completed=3))
     assert same_nil > anywhere > elsewhere
     assert with_history > anywhere
     with translation.override("en"):

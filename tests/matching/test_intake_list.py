@@ -98,6 +98,25 @@ def test_a_need_published_later_that_fits_takes_the_offer_off_the_list():
     ).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_matching_again_outside_a_transaction_takes_the_offer_off_the_list(thesaurus):
+    # As a task or a benchmark calls it: no transaction around the run.
+    build_catalogue()
+    offer = unfit_offer()
+    assert IntakeItem.objects.filter(offer=offer, resolved_at__isnull=True).exists()
+    NeedFactory(
+        title="Biciclette per i ragazzi del centro giovani",
+        description="Biciclette usate per le uscite del centro.",
+    )
+
+    services.match_offer(offer=offer, route=False)
+
+    assert IntakeItem.objects.get(offer=offer).resolved_at is not None
+    assert AuditEntry.objects.filter(
+        action="matching.intake.resolved", object_id=str(offer.pk)
+    ).exists()
+
+
 def test_stakeholders_and_departments_do_not_see_the_intake_list(client):
     build_catalogue()
     offer = unfit_offer()
