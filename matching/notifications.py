@@ -247,27 +247,22 @@ def _send_digest(*, user: Any, today: date) -> bool:
 
 # --- Jobs: thin, by id, idempotent --------------------------------------------------------------
 
+# An e-mail job: a minute at most, retried with backoff when the mail server fails for now.
+_EMAIL_JOB: dict[str, Any] = {
+    "time_limit": 60,
+    "soft_time_limit": 50,
+    "autoretry_for": _RETRYABLE,
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
-@shared_task(
-    name="matching.send_notification",
-    time_limit=60,
-    soft_time_limit=50,
-    autoretry_for=_RETRYABLE,
-    retry_backoff=True,
-    max_retries=5,
-)
+
+@shared_task(name="matching.send_notification", **_EMAIL_JOB)
 def send_notification(notification_id: int) -> bool:
     return deliver_notification(notification_id=notification_id)
 
 
-@shared_task(
-    name="matching.send_contact_email",
-    time_limit=60,
-    soft_time_limit=50,
-    autoretry_for=_RETRYABLE,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="matching.send_contact_email", **_EMAIL_JOB)
 def send_contact_email(event_id: int) -> bool:
     return deliver_contact_email(event_id=event_id)
 

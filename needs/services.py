@@ -170,8 +170,11 @@ def _write_lemmas(need: Need) -> None:
     need.text_lemmas = lemmas.text_lemmas
 
 
-def _locked(need: Need) -> Need:
-    return Need.objects.select_for_update().get(pk=need.pk)
+def _locked_for(actor: Any, need: Need) -> Need:
+    """The need's row, locked, once ``actor`` is found to work for its department."""
+    locked = Need.objects.select_for_update().get(pk=need.pk)
+    _require_department(actor, locked.department)
+    return locked
 
 
 # --- Actions --------------------------------------------------------------------------------
@@ -249,8 +252,7 @@ def update_need(*, need: Need, actor: Any, **changes: Any) -> Need:
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        need = _locked(need)
-        _require_department(actor, need.department)
+        need = _locked_for(actor, need)
         new_department = changes.get("department")
         if new_department is not None and new_department.pk != need.department_id:
             _require_department(actor, new_department)
@@ -285,8 +287,7 @@ def update_need(*, need: Need, actor: Any, **changes: Any) -> Need:
 def publish_need(*, need: Need, actor: Any) -> Need:
     """Show a draft (or an expired need with a new date) in the public catalogue."""
     with transaction.atomic():
-        need = _locked(need)
-        _require_department(actor, need.department)
+        need = _locked_for(actor, need)
         if need.status not in (Need.Status.DRAFT, Need.Status.EXPIRED):
             raise ValidationError(
                 {
@@ -317,8 +318,7 @@ def publish_need(*, need: Need, actor: Any) -> Need:
 def review_need(*, need: Need, actor: Any) -> Need:
     """Confirm the need is still current: it stops being stale for another period."""
     with transaction.atomic():
-        need = _locked(need)
-        _require_department(actor, need.department)
+        need = _locked_for(actor, need)
         need.last_reviewed_at = timezone.now()
         need.reviewed_by = actor
         need.save(update_fields=["last_reviewed_at", "reviewed_by", "updated_at"])
@@ -329,8 +329,7 @@ def review_need(*, need: Need, actor: Any) -> Need:
 def close_need(*, need: Need, actor: Any, reason: str = "") -> Need:
     """Withdraw a need from the catalogue for good (no longer needed, solved elsewhere)."""
     with transaction.atomic():
-        need = _locked(need)
-        _require_department(actor, need.department)
+        need = _locked_for(actor, need)
         if need.status == Need.Status.CLOSED:
             raise ValidationError(
                 {
