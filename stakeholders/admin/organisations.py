@@ -30,7 +30,7 @@ from ..models import (
     Organisation,
 )
 from . import merges
-from .common import DefaultChoiceFilter, StaffChoiceField, _changed_fields, _count, staff_users
+from .common import EmptyByDefaultFilter, StaffChoiceField, _changed_fields, _count, staff_users
 from .people import (
     ContactInline,
     InteractionInline,
@@ -107,22 +107,14 @@ class OrganisationAdminForm(forms.ModelForm):
         return cleaned
 
 
-class RecordStatusFilter(DefaultChoiceFilter):
+class RecordStatusFilter(EmptyByDefaultFilter):
     """Merged organisations are kept for history but hidden unless asked for."""
 
     title = gettext_lazy("record")
     parameter_name = "record"
     default_label = gettext_lazy("Active")
-
-    def lookups(self, request: HttpRequest, model_admin: Any):
-        return (("merged", _("Merged into another")), ("all", _("All")))
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "merged":
-            return queryset.filter(merged_into__isnull=False)
-        if self.value() == "all":
-            return queryset
-        return queryset.filter(merged_into__isnull=True)
+    field = "merged_into"
+    set_choice = ("merged", gettext_lazy("Merged into another"))
 
 
 class OpenDuplicatesFilter(admin.SimpleListFilter):

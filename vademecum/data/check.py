@@ -10,6 +10,7 @@ import itertools
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,21 +159,30 @@ def template_syntax(where: str, text: str, allowed: set[str], *, placeholders: b
     return names
 
 
+def named_items(
+    items: list[Any], where: str, field: str, pattern: re.Pattern[str], expected: str = ""
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of ``items`` whose ``field`` matches ``pattern``, with that name; an item
+    that is not an object or has a bad name is a problem (at ``where[index]``) and skipped."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            fail(f"{where}[{index}]", "must be an object")
+            continue
+        name = item.get(field)
+        if not isinstance(name, str) or not pattern.match(name):
+            hint = f" (expected {expected})" if expected else ""
+            fail(f"{where}[{index}]", f"bad {field} {name!r}{hint}")
+            continue
+        yield name, item
+
+
 def check_placeholders() -> set[str]:
     data = load(HERE / "placeholders.json")
     names: set[str] = set()
     if not isinstance(data, list) or not data:
         fail("placeholders.json", "must be a non-empty list")
         return names
-    for index, item in enumerate(data):
-        where = f"placeholders.json[{index}]"
-        if not isinstance(item, dict):
-            fail(where, "must be an object")
-            continue
-        name = item.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
-            fail(where, f"bad name {name!r} (expected group.field)")
-            continue
+    for name, item in named_items(data, "placeholders.json", "name", NAME, "group.field"):
         where = f"placeholders.json {name}"
         if name.split(".")[0] not in PLACEHOLDER_GROUPS:
             fail(where, f"group must be one of {sorted(PLACEHOLDER_GROUPS)}")
@@ -235,15 +245,7 @@ def check_template(path: Path, allowed: set[str]) -> dict[str, Any] | None:
     if not MIN_CLAUSES <= len(clauses) <= MAX_CLAUSES:
         fail(where, f"{len(clauses)} clauses, expected {MIN_CLAUSES}-{MAX_CLAUSES}")
     keys: list[str] = []
-    for index, clause in enumerate(clauses):
-        w = f"{where} clauses[{index}]"
-        if not isinstance(clause, dict):
-            fail(w, "must be an object")
-            continue
-        key = clause.get("key")
-        if not isinstance(key, str) or not KEY.match(key):
-            fail(w, f"bad key {key!r}")
-            continue
+    for key, clause in named_items(clauses, f"{where} clauses", "key", KEY):
         w = f"{where} clause {key}"
         if key in keys:
             fail(w, "duplicate key")
