@@ -338,18 +338,27 @@ def close_need(*, need: Need, actor: Any, reason: str = "") -> Need:
                     )
                 }
             )
-        previous_status = need.status
-        need.status = Need.Status.CLOSED
-        need.save(update_fields=["status", "updated_at"])
-        log_action(
+        _end(
+            need,
+            Need.Status.CLOSED,
             actor=actor,
             action="needs.need.closed",
-            obj=need,
-            payload={"previous_status": previous_status, "reason": reason[:500]},
+            why=signals.NEED_CLOSED,
+            payload={"reason": reason[:500]},
         )
-        # In the same transaction: the need's matches end (or are flagged) with it.
-        signals.need_ended.send(sender=Need, need=need, actor=actor, reason=signals.NEED_CLOSED)
     return need
+
+
+def _end(
+    need: Need, status: str, *, actor: Any, action: str, why: str, payload: dict[str, Any]
+) -> None:
+    """Close or expire the locked ``need``: audited with its previous status, and, in the same
+    transaction, its matches end (or are flagged) with it."""
+    payload = {"previous_status": need.status, **payload}
+    need.status = status
+    need.save(update_fields=["status", "updated_at"])
+    log_action(actor=actor, action=action, obj=need, payload=payload)
+    signals.need_ended.send(sender=Need, need=need, actor=actor, reason=why)
 
 
 def expire_needs(*, today: datetime.date | None = None) -> int:
@@ -366,16 +375,14 @@ def expire_needs(*, today: datetime.date | None = None) -> int:
             .order_by("pk")
         )
         for need in due:
-            previous_status = need.status
-            need.status = Need.Status.EXPIRED
-            need.save(update_fields=["status", "updated_at"])
-            log_action(
+            _end(
+                need,
+                Need.Status.EXPIRED,
                 actor=None,
                 action="needs.need.expired",
-                obj=need,
-                payload={"previous_status": previous_status, "wanted_by": str(need.wanted_by)},
+                why=signals.NEED_EXPIRED,
+                payload={"wanted_by": str(need.wanted_by)},
             )
-            signals.need_ended.send(sender=Need, need=need, actor=None, reason=signals.NEED_EXPIRED)
     return len(due)
 
 
