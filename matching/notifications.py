@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -269,15 +270,18 @@ def send_contact_email(event_id: int) -> bool:
 
 @shared_task(name="matching.send_daily_digests", time_limit=600, soft_time_limit=540)
 def send_daily_digests_task() -> int:
-    today = timezone.localdate()
-    if not sla.is_working_day(today):
-        return 0  # the next working day's digest lists everything
-    return send_daily_digests(today=today)
+    return _on_working_days(send_daily_digests)
 
 
 @shared_task(name="matching.send_sla_reminders", time_limit=600, soft_time_limit=540)
 def send_sla_reminders_task() -> int:
+    return _on_working_days(send_sla_reminders)
+
+
+def _on_working_days(send: Callable[..., int]) -> int:
+    """``send`` for today when it is a working day; on other days nothing goes out (the next
+    working day's digest lists everything)."""
     today = timezone.localdate()
     if not sla.is_working_day(today):
         return 0
-    return send_sla_reminders(today=today)
+    return send(today=today)

@@ -176,6 +176,22 @@ def named_items(
         yield name, item
 
 
+def keyed_objects(items: list[Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of ``items`` with where it stands (``where[index]``); one that is not an
+    object is a problem and skipped, a missing, odd or repeated ``key`` a problem only."""
+    keys: set[str] = set()
+    for index, item in enumerate(items):
+        w = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            fail(w, "must be an object")
+            continue
+        key = item.get("key")
+        if not isinstance(key, str) or key in keys:
+            fail(w, f"bad or duplicate key {key!r}")
+        keys.add(str(key))
+        yield w, item
+
+
 def check_placeholders() -> set[str]:
     data = load(HERE / "placeholders.json")
     names: set[str] = set()
@@ -382,17 +398,8 @@ def check_guide(slugs: set[str]) -> dict[str, int]:
                     fail(w, f"{answer!r} is not an option of {question!r}")
 
     rules = guide.get("rules") or []
-    rule_keys: set[str] = set()
     valid_rules = []
-    for index, rule in enumerate(rules):
-        w = f"guide.json rules[{index}]"
-        if not isinstance(rule, dict):
-            fail(w, "must be an object")
-            continue
-        key = rule.get("key")
-        if not isinstance(key, str) or key in rule_keys:
-            fail(w, f"bad or duplicate key {key!r}")
-        rule_keys.add(str(key))
+    for w, rule in keyed_objects(rules, "guide.json rules"):
         ok = check_condition(w, rule.get("when"), options)
         recommended = rule.get("recommend")
         if not isinstance(recommended, list) or len(set(recommended)) != len(recommended):
@@ -410,16 +417,7 @@ def check_guide(slugs: set[str]) -> dict[str, int]:
     counts["rules"] = len(rules)
 
     warnings = guide.get("warnings") or []
-    warning_keys: list[str] = []
-    for index, warning in enumerate(warnings):
-        w = f"guide.json warnings[{index}]"
-        if not isinstance(warning, dict):
-            fail(w, "must be an object")
-            continue
-        key = warning.get("key")
-        if not isinstance(key, str) or key in warning_keys:
-            fail(w, f"bad or duplicate key {key!r}")
-        warning_keys.append(str(key))
+    for w, warning in keyed_objects(warnings, "guide.json warnings"):
         check_condition(w, warning.get("when"), options)
         bilingual(f"{w} text", warning.get("text"))
         check_sources(w, warning.get("sources", []))
