@@ -176,7 +176,7 @@ def named_items(
         yield name, item
 
 
-def keyed_objects(items: list[Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def keyed_objects(items: list[Any], where: str) -> Iterator[tuple[str, Any]]:
     """Each object of ``items`` with where it stands (``where[index]``); one that is not an
     object is a problem and skipped, a missing, odd or repeated ``key`` a problem only."""
     keys: set[str] = set()
