@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
+from contactpoint.refusals import Refusal
 from matching import lifecycle, permissions
 from matching.models import Match, Stage
 
@@ -43,15 +44,8 @@ logger = logging.getLogger(__name__)
 RENDER_TASK = "vademecum.render_agreement"
 
 
-class VademecumError(Exception):
+class VademecumError(Refusal):
     """A refused vademecum operation, with a translatable message and the field at fault."""
-
-    status_code = 400
-
-    def __init__(self, message: Any, *, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class NotPermitted(VademecumError):
