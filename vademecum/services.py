@@ -94,6 +94,26 @@ def _require_legal(actor: Any) -> None:
 # --- Versions --------------------------------------------------------------------------------
 
 
+def _move(
+    version: TemplateVersion,
+    status: str,
+    verb: str,
+    *,
+    actor: Any,
+    when: datetime.datetime | None = None,
+    payload: dict[str, Any] | None = None,
+    **also: Any,
+) -> None:
+    """Move the locked ``version`` to ``status``, dated in ``<verb>_at`` (now, unless
+    ``when``) with the fields in ``also``, and audit ``vademecum.version.<verb>``."""
+    version.status = status
+    setattr(version, f"{verb}_at", when or timezone.now())
+    for name, value in also.items():
+        setattr(version, name, value)
+    version.save(update_fields=["status", f"{verb}_at", *also])
+    log_action(actor=actor, action=f"vademecum.version.{verb}", obj=version, payload=payload)
+
+
 def _locked(version: TemplateVersion, status: str, refusal: Any) -> TemplateVersion:
     """The version, locked for the step, which only a version in ``status`` may take."""
     version = (
@@ -163,11 +183,7 @@ def approve(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
             raise ValidationError({"clauses": problems})
         if version.number > 1 and not version.changelog.strip():
             raise ValidationError({"changelog": [_("Say what changed from the previous version.")]})
-        version.status = VersionStatus.APPROVED
-        version.approved_at = timezone.now()
-        version.approved_by = actor
-        version.save(update_fields=["status", "approved_at", "approved_by"])
-        log_action(actor=actor, action="vademecum.version.approved", obj=version)
+        _move(version, VersionStatus.APPROVED, "approved", actor=actor, approved_by=actor)
     return version
 
 
@@ -188,13 +204,12 @@ def publish(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
         TemplateVersion.objects.filter(pk__in=previous).update(
             status=VersionStatus.RETIRED, retired_at=now
         )
-        version.status = VersionStatus.PUBLISHED
-        version.published_at = now
-        version.save(update_fields=["status", "published_at"])
-        log_action(
+        _move(
+            version,
+            VersionStatus.PUBLISHED,
+            "published",
             actor=actor,
-            action="vademecum.version.published",
-            obj=version,
+            when=now,
             payload={"retired": previous},
         )
     return version
@@ -207,10 +222,7 @@ def retire(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
         version = _locked(
             version, VersionStatus.PUBLISHED, _("Only a published version can be retired.")
         )
-        version.status = VersionStatus.RETIRED
-        version.retired_at = timezone.now()
-        version.save(update_fields=["status", "retired_at"])
-        log_action(actor=actor, action="vademecum.version.retired", obj=version)
+        _move(version, VersionStatus.RETIRED, "retired", actor=actor)
     return version
 
 
