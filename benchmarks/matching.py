@@ -80,13 +80,22 @@ def baseline_sql() -> str:
         WITH need_stats AS MATERIALIZED ({retrieval._stats(t["need"])}),
         {words},
         k AS MATERIALIZED (SELECT resource_kind FROM {t["offer"]} WHERE id = %(offer_id)s)
-        SELECT n.id, ts_rank_cd(n.search_vector, q.q, 32) AS rank
-        FROM {t["need"]} n, offer_q0 q, k
-        WHERE {retrieval.NEED_OK} AND n.resource_kind = k.resource_kind
-          AND n.search_vector @@ q.q
+        {_top_needs(t, sources="offer_q0 q, k", kind="k.resource_kind", query="q.q")}"""  # noqa: S608
+    return retrieval.inline(sql)
+
+
+def _top_needs(t: dict[str, str], *, sources: str, kind: str, query: str) -> str:
+    """The end every baseline shares: the open needs of the offer's kind that ``query``
+    finds, ranked by ``ts_rank_cd``, top 20."""
+    from matching import retrieval
+
+    return f"""
+        SELECT n.id, ts_rank_cd(n.search_vector, {query}, 32) AS rank
+        FROM {t["need"]} n, {sources}
+        WHERE {retrieval.NEED_OK} AND n.resource_kind = {kind}
+          AND n.search_vector @@ {query}
         ORDER BY rank DESC
         LIMIT 20"""  # noqa: S608
-    return retrieval.inline(sql)
 
 
 def naive_baseline_sql() -> str:
@@ -102,12 +111,7 @@ def naive_baseline_sql() -> str:
                     FROM unnest(x.search_vector) AS u) AS q
             FROM {t["offer"]} x WHERE x.id = %(offer_id)s
         )
-        SELECT n.id, ts_rank_cd(n.search_vector, o.q, 32) AS rank
-        FROM {t["need"]} n, o
-        WHERE {retrieval.NEED_OK} AND n.resource_kind = o.resource_kind
-          AND n.search_vector @@ o.q
-        ORDER BY rank DESC
-        LIMIT 20"""  # noqa: S608
+        {_top_needs(t, sources="o", kind="o.resource_kind", query="o.q")}"""  # noqa: S608
     return retrieval.inline(sql)
 
 
@@ -122,12 +126,7 @@ def and_baseline_sql() -> str:
             SELECT resource_kind, plainto_tsquery('{SEARCH_CONFIG}', title) AS q
             FROM {t["offer"]} WHERE id = %(offer_id)s
         )
-        SELECT n.id, ts_rank_cd(n.search_vector, o.q, 32) AS rank
-        FROM {t["need"]} n, o
-        WHERE {retrieval.NEED_OK} AND n.resource_kind = o.resource_kind
-          AND n.search_vector @@ o.q
-        ORDER BY rank DESC
-        LIMIT 20"""  # noqa: S608
+        {_top_needs(t, sources="o", kind="o.resource_kind", query="o.q")}"""  # noqa: S608
     return retrieval.inline(sql)
 
 

@@ -1,6 +1,6 @@
 """Admin building blocks: pages that answer an object outside the person's scope with a 404,
-like the rest of the portal, lists nobody edits by hand, actions on the selected rows and
-pages of one object."""
+like the rest of the portal, lists nobody edits by hand, actions on the selected rows, pages
+of one object and the response of a page of the portal's own."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import path
 
 T = TypeVar("T")
@@ -88,3 +89,27 @@ def object_pages(model_admin: admin.ModelAdmin, pages: dict[str, Callable[..., A
         path(f"<int:object_id>/{slug}/", wrap(view), name=f"{prefix}_{slug.replace('-', '_')}")
         for slug, view in pages.items()
     ]
+
+
+def admin_page(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    template: str,
+    *,
+    title: Any,
+    status: int = 200,
+    **context: Any,
+) -> TemplateResponse:
+    """A page of the admin's own (a confirmation, a form, a history): ``template`` with the
+    admin site's context, the model's options, ``title`` and ``context``."""
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "title": title,
+            **context,
+        },
+        status=status,
+    )

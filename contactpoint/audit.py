@@ -42,6 +42,12 @@ def batched() -> Iterator[None]:
         AuditEntry.objects.bulk_create(entries)
 
 
+def acting_user(actor: Any) -> Any:
+    """The actor when it is a signed-in user, None otherwise (anonymous, a task, no one):
+    what the audit entry and a ``created_by``-like foreign key may hold."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def log_action(
     *,
     actor: Any,
@@ -58,8 +64,7 @@ def log_action(
         raise RuntimeError("log_action must be called inside the change's transaction")
     if action.count(".") < 2:
         raise ValueError("audit actions are dotted: app.model.verb")
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    entry = AuditEntry(actor=user, action=action, payload=payload or {})
+    entry = AuditEntry(actor=acting_user(actor), action=action, payload=payload or {})
     if obj is not None:
         entry.content_type = ContentType.objects.get_for_model(obj)
         entry.object_id = str(obj.pk)

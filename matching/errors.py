@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from contactpoint.refusals import Refusal
 
-class MatchError(Exception):
+
+class MatchError(Refusal):
     """A refused match operation; ``field`` names the input at fault (for forms and the API).
 
     The message is translatable and safe to show to the user.
     """
-
-    status_code = 400
-
-    def __init__(self, message: Any, *, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class TransitionNotAllowed(MatchError):

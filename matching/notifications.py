@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -247,42 +248,40 @@ def _send_digest(*, user: Any, today: date) -> bool:
 
 # --- Jobs: thin, by id, idempotent --------------------------------------------------------------
 
+# An e-mail job: a minute at most, retried with backoff when the mail server fails for now.
+_EMAIL_JOB: dict[str, Any] = {
+    "time_limit": 60,
+    "soft_time_limit": 50,
+    "autoretry_for": _RETRYABLE,
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
-@shared_task(
-    name="matching.send_notification",
-    time_limit=60,
-    soft_time_limit=50,
-    autoretry_for=_RETRYABLE,
-    retry_backoff=True,
-    max_retries=5,
-)
+
+@shared_task(name="matching.send_notification", **_EMAIL_JOB)
 def send_notification(notification_id: int) -> bool:
     return deliver_notification(notification_id=notification_id)
 
 
-@shared_task(
-    name="matching.send_contact_email",
-    time_limit=60,
-    soft_time_limit=50,
-    autoretry_for=_RETRYABLE,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="matching.send_contact_email", **_EMAIL_JOB)
 def send_contact_email(event_id: int) -> bool:
     return deliver_contact_email(event_id=event_id)
 
 
 @shared_task(name="matching.send_daily_digests", time_limit=600, soft_time_limit=540)
 def send_daily_digests_task() -> int:
-    today = timezone.localdate()
-    if not sla.is_working_day(today):
-        return 0  # the next working day's digest lists everything
-    return send_daily_digests(today=today)
+    return _on_working_days(send_daily_digests)
 
 
 @shared_task(name="matching.send_sla_reminders", time_limit=600, soft_time_limit=540)
 def send_sla_reminders_task() -> int:
+    return _on_working_days(send_sla_reminders)
+
+
+def _on_working_days(send: Callable[..., int]) -> int:
+    """``send`` for today when it is a working day; on other days nothing goes out (the next
+    working day's digest lists everything)."""
     today = timezone.localdate()
     if not sla.is_working_day(today):
         return 0
-    return send_sla_reminders(today=today)
+    return send(today=today)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint.audit import log_action
+from contactpoint.audit import acting_user, log_action
 from needs.models import Need
 from stakeholders.models import Offer
 
@@ -457,7 +457,7 @@ def answer_intake_item(*, item: IntakeItem, actor: Any, note: str = "") -> Intak
         locked = IntakeItem.objects.select_for_update().get(pk=item.pk)
         if locked.is_open:
             locked.resolved_at = timezone.now()
-            locked.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+            locked.resolved_by = acting_user(actor)
             locked.resolution = (note or "").strip()[:200] or str(_("Answered"))
             locked.save(update_fields=["resolved_at", "resolved_by", "resolution"])
             log_action(

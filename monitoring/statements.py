@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.audit import log_action
+from contactpoint.refusals import Refusal
 from matching.models import Stage
 from stakeholders.models import Organisation
 
@@ -42,10 +43,8 @@ SDG_BY_OUTPUT = {
 }
 
 
-class StatementError(Exception):
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = message
+class StatementError(Refusal):
+    """A statement that cannot be drawn up; the message is translatable."""
 
 
 def _in_year(year: int) -> Q:

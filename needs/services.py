@@ -170,8 +170,11 @@ def _write_lemmas(need: Need) -> None:
     need.text_lemmas = lemmas.text_lemmas
 
 
-def _locked(need: Need) -> Need:
-    return Need.objects.select_for_update().get(pk=need.pk)
+def _locked_for(actor: Any, need: Need) -> Need:
+    """The need's row, locked, once ``actor`` is found to work for its department."""
+    locked = Need.objects.select_for_update().get(pk=need.pk)
+    _require_department(actor, locked.department)
+    return locked
 
 
 # --- Actions --------------------------------------------------------------------------------
@@ -249,8 +252,7 @@ def update_need(*, need: Need, actor: Any, **changes: Any) -> Need:
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        need = _locked(need)
-        _require_department(actor, need.department)
+        need = _locked_for(actor, need)
         new_department = changes.get("department")
         if new_department is not None and new_department.pk != need.department_id:
             _require_department(actor, new_department)
@@ -285,8 +287,7 @@ def update_need(*, need: Need, actor: Any, **changes: Any) -> Need:
 def publish_need(*, need: Need, actor: Any) -> Need:
     """Show a draft (or an expired need with a new date) in the public catalogue."""
     with transaction.atomic():
-        need = _locked(need)
-        _require_department(actor, need.department)
+        need = _locked_for(actor, need)
         if need.status not in (Need.Status.DRAFT, Need.Status.EXPIRED):
             raise ValidationError(
                 {
@@ -317,8 +318,7 @@ def publish_need(*, need: Need, actor: Any) -> Need:
 def review_need(*, need: Need, actor: Any) -> Need:
     """Confirm the need is still current: it stops being stale for another period."""
     with transaction.atomic():
-        need = _locked(need)
-        _require_department(actor, need.department)
+        need = _locked_for(actor, need)
         need.last_reviewed_at = timezone.now()
         need.reviewed_by = actor
         need.save(update_fields=["last_reviewed_at", "reviewed_by", "updated_at"])
@@ -329,8 +329,7 @@ def review_need(*, need: Need, actor: Any) -> Need:
 def close_need(*, need: Need, actor: Any, reason: str = "") -> Need:
     """Withdraw a need from the catalogue for good (no longer needed, solved elsewhere)."""
     with transaction.atomic():
-        need = _locked(need)
-        _require_department(actor, need.department)
+        need = _locked_for(actor, need)
         if need.status == Need.Status.CLOSED:
             raise ValidationError(
                 {
@@ -339,18 +338,27 @@ def close_need(*, need: Need, actor: Any, reason: str = "") -> Need:
                     )
                 }
             )
-        previous_status = need.status
-        need.status = Need.Status.CLOSED
-        need.save(update_fields=["status", "updated_at"])
-        log_action(
+        _end(
+            need,
+            Need.Status.CLOSED,
             actor=actor,
             action="needs.need.closed",
-            obj=need,
-            payload={"previous_status": previous_status, "reason": reason[:500]},
+            why=signals.NEED_CLOSED,
+            payload={"reason": reason[:500]},
         )
-        # In the same transaction: the need's matches end (or are flagged) with it.
-        signals.need_ended.send(sender=Need, need=need, actor=actor, reason=signals.NEED_CLOSED)
     return need
+
+
+def _end(
+    need: Need, status: str, *, actor: Any, action: str, why: str, payload: dict[str, Any]
+) -> None:
+    """Close or expire the locked ``need``: audited with its previous status, and, in the same
+    transaction, its matches end (or are flagged) with it."""
+    payload = {"previous_status": need.status, **payload}
+    need.status = status
+    need.save(update_fields=["status", "updated_at"])
+    log_action(actor=actor, action=action, obj=need, payload=payload)
+    signals.need_ended.send(sender=Need, need=need, actor=actor, reason=why)
 
 
 def expire_needs(*, today: datetime.date | None = None) -> int:
@@ -367,16 +375,14 @@ def expire_needs(*, today: datetime.date | None = None) -> int:
             .order_by("pk")
         )
         for need in due:
-            previous_status = need.status
-            need.status = Need.Status.EXPIRED
-            need.save(update_fields=["status", "updated_at"])
-            log_action(
+            _end(
+                need,
+                Need.Status.EXPIRED,
                 actor=None,
                 action="needs.need.expired",
-                obj=need,
-                payload={"previous_status": previous_status, "wanted_by": str(need.wanted_by)},
+                why=signals.NEED_EXPIRED,
+                payload={"wanted_by": str(need.wanted_by)},
             )
-            signals.need_ended.send(sender=Need, need=need, actor=None, reason=signals.NEED_EXPIRED)
     return len(due)
 
 

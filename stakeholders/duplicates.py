@@ -9,10 +9,10 @@ from typing import Any
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import models, transaction
 from django.db.models import Q, Value
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.audit import log_action
+from contactpoint.changes import stamp_once
 
 from .models import (
     DuplicateFlag,
@@ -219,16 +219,12 @@ def flag_offer_for_review(
 def dismiss_duplicate_flag(*, flag: DuplicateFlag, actor: Any) -> DuplicateFlag:
     """Staff looked at the pair and they are different organisations."""
     with transaction.atomic():
-        flag = DuplicateFlag.objects.select_for_update().get(pk=flag.pk)
-        if flag.resolved_at is not None:
-            return flag
-        flag.resolved_at = timezone.now()
-        flag.resolution = "dismissed"
-        flag.save(update_fields=["resolved_at", "resolution"])
-        log_action(
+        return stamp_once(
+            flag,
+            "resolved_at",
+            also={"resolution": "dismissed"},
             actor=actor,
             action="stakeholders.duplicateflag.dismissed",
-            obj=flag.organisation,
-            payload={"flag": flag.pk, "candidate": flag.candidate_id},
+            audit_obj=lambda f: f.organisation,
+            payload=lambda f: {"flag": f.pk, "candidate": f.candidate_id},
         )
-    return flag

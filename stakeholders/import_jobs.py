@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactpoint import outbox
-from contactpoint.audit import log_action
+from contactpoint.audit import acting_user, log_action
 
 from . import imports
 from .models import ImportJob
@@ -45,7 +45,7 @@ def start_import(*, kind: str, content: bytes, filename: str, actor: Any) -> Imp
             id=uuid.uuid4(),
             kind=kind,
             filename=filename[:200],
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=acting_user(actor),
         )
         job.upload.save(
             f"{job.id}.{imports.file_format(filename)}", ContentFile(content), save=False

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint.audit import log_action
+from contactpoint.audit import acting_user, log_action
 
 from .models import (
     ContactPerson,
@@ -318,7 +318,7 @@ def merge_organisations(
         merge = OrganisationMerge.objects.create(
             survivor=survivor,
             duplicate=duplicate,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor=acting_user(actor),
             snapshot=snapshot,
         )
         log_action(
@@ -456,7 +456,7 @@ def undo_merge(*, merge: OrganisationMerge, actor: Any) -> Organisation:
             )
 
         merge.undone_at = timezone.now()
-        merge.undone_by = actor if getattr(actor, "is_authenticated", False) else None
+        merge.undone_by = acting_user(actor)
         merge.save(update_fields=["undone_at", "undone_by"])
         log_action(
             actor=actor,

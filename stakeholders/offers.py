@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactpoint import audit, outbox
 from contactpoint.audit import log_action
+from contactpoint.changes import set_relations
 from needs.language import offer_lemmas
 
 from . import contacts, duplicates, registry, signals, throttling
@@ -533,13 +534,7 @@ def update_offer(*, offer: Offer, changes: Mapping[str, Any], actor: Any, source
                 offer.title_lemmas, offer.text_lemmas = lemmas.title_lemmas, lemmas.text_lemmas
             offer.full_clean(exclude=["contact", "need", "organisation"])
             offer.save()
-        for relation in EDITABLE_RELATIONS:
-            if relation in changes:
-                manager = getattr(offer, relation)
-                after = {getattr(item, "pk", item) for item in changes[relation]}
-                if set(manager.values_list("pk", flat=True)) != after:
-                    manager.set(after)
-                    changed.append(relation)
+        changed += set_relations(offer, changes, EDITABLE_RELATIONS)
         if changed:
             log_action(
                 actor=actor,

@@ -13,10 +13,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactpoint.audit import log_action
+from contactpoint.changes import set_relations, stamp_once
 
 from . import merging
 from .duplicates import flag_possible_duplicates
@@ -222,18 +222,13 @@ def give_consents_to_new_contact(
 def withdraw_consent(*, consent: Consent, actor: Any = None, source: str = "admin") -> Consent:
     """Withdraw a consent (idempotent: withdrawing twice keeps the first date)."""
     with transaction.atomic():
-        consent = Consent.objects.select_for_update().get(pk=consent.pk)
-        if consent.withdrawn_at is not None:
-            return consent
-        consent.withdrawn_at = timezone.now()
-        consent.save(update_fields=["withdrawn_at"])
-        log_action(
+        return stamp_once(
+            consent,
+            "withdrawn_at",
             actor=actor,
             action="stakeholders.consent.withdrawn",
-            obj=consent,
-            payload={"contact": consent.contact_id, "purpose": consent.purpose, "source": source},
+            payload=lambda c: {"contact": c.contact_id, "purpose": c.purpose, "source": source},
         )
-    return consent
 
 
 def record_interaction(
@@ -414,14 +409,7 @@ def update_organisation(
         if changed:
             organisation.full_clean(exclude=["relationship_owner", "merged_into"])
             organisation.save()
-        for relation in EDITABLE_RELATIONS:
-            if relation in changes:
-                manager = getattr(organisation, relation)
-                before = set(manager.values_list("pk", flat=True))
-                after = {getattr(item, "pk", item) for item in changes[relation]}
-                if before != after:
-                    manager.set(after)
-                    changed.append(relation)
+        changed += set_relations(organisation, changes, EDITABLE_RELATIONS)
         if changed:
             log_action(
                 actor=actor,

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from contactpoint import outbox
 from contactpoint.audit import log_action
+from contactpoint.changes import stamp_once
 
 from . import privacy
 from .models import (
@@ -159,18 +160,13 @@ def notice_for_token(token: str) -> RetentionNotice | None:
 def keep_data(*, notice: RetentionNotice) -> RetentionNotice:
     """The person followed the link: their data stay, and the clock starts again."""
     with transaction.atomic():
-        notice = RetentionNotice.objects.select_for_update().get(pk=notice.pk)
-        if notice.kept_at is not None:
-            return notice
-        notice.kept_at = timezone.now()
-        notice.save(update_fields=["kept_at"])
-        log_action(
+        return stamp_once(
+            notice,
+            "kept_at",
             actor=None,
             action="stakeholders.retention_notice.kept",
-            obj=notice,
-            payload={"contact": notice.contact_id},
+            payload=lambda n: {"contact": n.contact_id},
         )
-    return notice
 
 
 def send_warning(*, notice_id: int) -> bool:

@@ -28,7 +28,7 @@ from .forms import (
     OrganisationProfileForm,
     public_need,
 )
-from .models import ContactPerson
+from .models import ContactPerson, Offer
 from .throttling import client_ip
 
 logger = logging.getLogger(__name__)
@@ -176,15 +176,23 @@ def offer_track(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def offer_track_withdraw(request: HttpRequest, token: str) -> HttpResponse:
     offer = _offer_by_token_or_404(token)
+    _withdraw(
+        request,
+        offer,
+        source="tracking_link",
+        done=_("Your offer has been withdrawn. Thank you for letting us know."),
+    )
+    return redirect("offers:track", token=offer.tracking_token)
+
+
+def _withdraw(request: HttpRequest, offer: Offer, *, source: str, done: str) -> None:
+    """Withdraw the offer and say so, or say why it cannot be withdrawn."""
     try:
-        offers.withdraw_offer(offer=offer, actor=request.user, source="tracking_link")
+        offers.withdraw_offer(offer=offer, actor=request.user, source=source)
     except offers.OfferNotWithdrawable as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, _("Your offer has been withdrawn. Thank you for letting us know.")
-        )
-    return redirect("offers:track", token=offer.tracking_token)
+        messages.success(request, done)
 
 
 # --- Stakeholder area -----------------------------------------------------------------------
@@ -268,14 +276,12 @@ def my_contact_edit(
 def my_offer_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     _require_area(request)
     offer = get_object_or_404(my_area.my_offers(request.user), pk=pk)
-    try:
-        offers.withdraw_offer(offer=offer, actor=request.user, source="my_area")
-    except offers.OfferNotWithdrawable as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("The offer “%(title)s” has been withdrawn.") % {"title": offer.title}
-        )
+    _withdraw(
+        request,
+        offer,
+        source="my_area",
+        done=_("The offer “%(title)s” has been withdrawn.") % {"title": offer.title},
+    )
     return redirect("offers:my_area")
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactpoint import outbox, roles
 from contactpoint.audit import log_action
+from contactpoint.refusals import Refusal
 from matching import lifecycle, permissions
 from matching.models import Match, Stage
 
@@ -43,15 +44,8 @@ logger = logging.getLogger(__name__)
 RENDER_TASK = "vademecum.render_agreement"
 
 
-class VademecumError(Exception):
+class VademecumError(Refusal):
     """A refused vademecum operation, with a translatable message and the field at fault."""
-
-    status_code = 400
-
-    def __init__(self, message: Any, *, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class NotPermitted(VademecumError):
@@ -98,6 +92,26 @@ def _require_legal(actor: Any) -> None:
 
 
 # --- Versions --------------------------------------------------------------------------------
+
+
+def _move(
+    version: TemplateVersion,
+    status: str,
+    verb: str,
+    *,
+    actor: Any,
+    when: datetime.datetime | None = None,
+    payload: dict[str, Any] | None = None,
+    **also: Any,
+) -> None:
+    """Move the locked ``version`` to ``status``, dated in ``<verb>_at`` (now, unless
+    ``when``) with the fields in ``also``, and audit ``vademecum.version.<verb>``."""
+    version.status = status
+    setattr(version, f"{verb}_at", when or timezone.now())
+    for name, value in also.items():
+        setattr(version, name, value)
+    version.save(update_fields=["status", f"{verb}_at", *also])
+    log_action(actor=actor, action=f"vademecum.version.{verb}", obj=version, payload=payload)
 
 
 def _locked(version: TemplateVersion, status: str, refusal: Any) -> TemplateVersion:
@@ -169,11 +183,7 @@ def approve(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
             raise ValidationError({"clauses": problems})
         if version.number > 1 and not version.changelog.strip():
             raise ValidationError({"changelog": [_("Say what changed from the previous version.")]})
-        version.status = VersionStatus.APPROVED
-        version.approved_at = timezone.now()
-        version.approved_by = actor
-        version.save(update_fields=["status", "approved_at", "approved_by"])
-        log_action(actor=actor, action="vademecum.version.approved", obj=version)
+        _move(version, VersionStatus.APPROVED, "approved", actor=actor, approved_by=actor)
     return version
 
 
@@ -194,13 +204,12 @@ def publish(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
         TemplateVersion.objects.filter(pk__in=previous).update(
             status=VersionStatus.RETIRED, retired_at=now
         )
-        version.status = VersionStatus.PUBLISHED
-        version.published_at = now
-        version.save(update_fields=["status", "published_at"])
-        log_action(
+        _move(
+            version,
+            VersionStatus.PUBLISHED,
+            "published",
             actor=actor,
-            action="vademecum.version.published",
-            obj=version,
+            when=now,
             payload={"retired": previous},
         )
     return version
@@ -213,10 +222,7 @@ def retire(*, version: TemplateVersion, actor: Any) -> TemplateVersion:
         version = _locked(
             version, VersionStatus.PUBLISHED, _("Only a published version can be retired.")
         )
-        version.status = VersionStatus.RETIRED
-        version.retired_at = timezone.now()
-        version.save(update_fields=["status", "retired_at"])
-        log_action(actor=actor, action="vademecum.version.retired", obj=version)
+        _move(version, VersionStatus.RETIRED, "retired", actor=actor)
     return version
 
 

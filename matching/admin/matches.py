@@ -26,7 +26,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contactpoint.admin_scope import NotFoundOutsideScope, ReadOnlyAdmin, act_on_each, object_pages
+from contactpoint.admin_scope import (
+    NotFoundOutsideScope,
+    ReadOnlyAdmin,
+    act_on_each,
+    admin_page,
+    object_pages,
+)
 
 from .. import attention, emails, forms, lifecycle, permissions, routing, sla
 from ..models import (
@@ -290,17 +296,18 @@ class MatchAdmin(NotFoundOutsideScope, ReadOnlyAdmin):
         template: str = "admin/matching/match/action.html",
         **extra: Any,
     ) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            "match": match,
-            "original": match,
-            "form": form,
-            "change_url": reverse("admin:matching_match_change", args=[match.pk]),
+        return admin_page(
+            self,
+            request,
+            template,
+            title=title,
+            status=status,
+            match=match,
+            original=match,
+            form=form,
+            change_url=reverse("admin:matching_match_change", args=[match.pk]),
             **extra,
-        }
-        return TemplateResponse(request, template, context, status=status)
+        )
 
     def _refuse(self, request: HttpRequest, match: Match, message: Any) -> TemplateResponse:
         messages.error(request, message)

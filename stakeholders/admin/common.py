@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from contactpoint import roles
 
@@ -56,3 +58,21 @@ class DefaultChoiceFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class EmptyByDefaultFilter(DefaultChoiceFilter):
+    """Rows whose ``field`` is empty by default; ``set_choice`` (parameter value, label)
+    lists those where it is set, and "all" lists both."""
+
+    field = ""
+    set_choice: tuple[str, Any] = ("", "")
+
+    def lookups(self, request: HttpRequest, model_admin: Any):
+        return (self.set_choice, ("all", _("All")))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == self.set_choice[0]:
+            return queryset.filter(**{f"{self.field}__isnull": False})
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(**{f"{self.field}__isnull": True})

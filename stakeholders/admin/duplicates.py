@@ -19,23 +19,15 @@ from ..models import (
     DuplicateFlag,
     Organisation,
 )
-from .common import DefaultChoiceFilter
+from .common import EmptyByDefaultFilter
 
 
-class OpenFlagFilter(DefaultChoiceFilter):
+class OpenFlagFilter(EmptyByDefaultFilter):
     title = gettext_lazy("status")
     parameter_name = "open"
     default_label = gettext_lazy("To check")
-
-    def lookups(self, request: HttpRequest, model_admin: Any):
-        return (("no", _("Resolved")), ("all", _("All")))
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "no":
-            return queryset.filter(resolved_at__isnull=False)
-        if self.value() == "all":
-            return queryset
-        return queryset.filter(resolved_at__isnull=True)
+    field = "resolved_at"
+    set_choice = ("no", gettext_lazy("Resolved"))
 
 
 @admin.register(DuplicateFlag)

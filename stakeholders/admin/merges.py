@@ -14,12 +14,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from contactpoint.admin_scope import admin_page
 
 from .. import merging
 from ..models import Organisation, OrganisationMerge
@@ -152,24 +153,32 @@ def merge_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRespo
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
+            return _to_organisation(
                 request,
+                survivor,
                 _("%(duplicate)s was merged into %(survivor)s.")
                 % {"duplicate": duplicate.legal_name, "survivor": survivor.legal_name},
             )
-            return HttpResponseRedirect(
-                reverse("admin:stakeholders_organisation_change", args=[survivor.pk])
-            )
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "title": _("Merge two organisations"),
-        "form": form,
-        "sides": form.sides(),
-        "ids": f"{organisations[0].pk},{organisations[1].pk}",
-        "already_merged": [o for o in organisations if o.merged_into_id],
-    }
-    return TemplateResponse(request, "admin/stakeholders/merge_confirm.html", context)
+    return admin_page(
+        model_admin,
+        request,
+        "admin/stakeholders/merge_confirm.html",
+        title=_("Merge two organisations"),
+        form=form,
+        sides=form.sides(),
+        ids=f"{organisations[0].pk},{organisations[1].pk}",
+        already_merged=[o for o in organisations if o.merged_into_id],
+    )
+
+
+def _to_organisation(
+    request: HttpRequest, organisation: Organisation, message: str
+) -> HttpResponseRedirect:
+    """Say ``message`` and open ``organisation``'s change page."""
+    messages.success(request, message)
+    return HttpResponseRedirect(
+        reverse("admin:stakeholders_organisation_change", args=[organisation.pk])
+    )
 
 
 @admin.register(OrganisationMerge)
@@ -248,24 +257,18 @@ class OrganisationMergeAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 error = " ".join(exc.messages)
             else:
-                messages.success(
+                return _to_organisation(
                     request,
+                    restored,
                     _("%(name)s was restored as a separate organisation.")
                     % {"name": restored.legal_name},
                 )
-                return HttpResponseRedirect(
-                    reverse("admin:stakeholders_organisation_change", args=[restored.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Undo a merge"),
-            "merge": merge,
-            "error": error,
-        }
-        return TemplateResponse(
+        return admin_page(
+            self,
             request,
             "admin/stakeholders/organisationmerge_undo.html",
-            context,
+            title=_("Undo a merge"),
+            merge=merge,
+            error=error,
             status=409 if error else 200,
         )

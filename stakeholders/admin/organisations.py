@@ -11,13 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from contactpoint.admin_scope import admin_page
 from contactpoint.audit import history_for, log_action
 from needs.widgets import NeighbourhoodCheckboxes
 
@@ -30,7 +30,7 @@ from ..models import (
     Organisation,
 )
 from . import merges
-from .common import DefaultChoiceFilter, StaffChoiceField, _changed_fields, _count, staff_users
+from .common import EmptyByDefaultFilter, StaffChoiceField, _changed_fields, _count, staff_users
 from .people import (
     ContactInline,
     InteractionInline,
@@ -107,22 +107,14 @@ class OrganisationAdminForm(forms.ModelForm):
         return cleaned
 
 
-class RecordStatusFilter(DefaultChoiceFilter):
+class RecordStatusFilter(EmptyByDefaultFilter):
     """Merged organisations are kept for history but hidden unless asked for."""
 
     title = gettext_lazy("record")
     parameter_name = "record"
     default_label = gettext_lazy("Active")
-
-    def lookups(self, request: HttpRequest, model_admin: Any):
-        return (("merged", _("Merged into another")), ("all", _("All")))
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "merged":
-            return queryset.filter(merged_into__isnull=False)
-        if self.value() == "all":
-            return queryset
-        return queryset.filter(merged_into__isnull=True)
+    field = "merged_into"
+    set_choice = ("merged", gettext_lazy("Merged into another"))
 
 
 class OpenDuplicatesFilter(admin.SimpleListFilter):
@@ -409,11 +401,11 @@ class OrganisationAdmin(SpreadsheetMixin, admin.ModelAdmin):
         organisation = get_object_or_404(Organisation, pk=unquote(object_id))
         if not self.has_view_or_change_permission(request, organisation):
             raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "object": organisation,
-            "title": _("History of %(name)s") % {"name": organisation.legal_name},
-            "entries": history_for(organisation)[:200],
-        }
-        return TemplateResponse(request, "admin/stakeholders/organisation_history.html", context)
+        return admin_page(
+            self,
+            request,
+            "admin/stakeholders/organisation_history.html",
+            title=_("History of %(name)s") % {"name": organisation.legal_name},
+            object=organisation,
+            entries=history_for(organisation)[:200],
+        )

@@ -12,11 +12,10 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from contactpoint.admin_scope import ReadOnlyAdmin, act_on_each
+from contactpoint.admin_scope import ReadOnlyAdmin, act_on_each, admin_page
 
 from .. import consent, privacy
 from ..models import (
@@ -96,17 +95,14 @@ def confirm_anonymise(
 ) -> HttpResponse | None:
     """The confirmation page; once confirmed, anonymise each person (label, person, request)."""
     if request.POST.get("confirm") != "yes":
-        return TemplateResponse(
+        return admin_page(
+            model_admin,
             request,
             "admin/stakeholders/anonymise_confirm.html",
-            {
-                **model_admin.admin_site.each_context(request),
-                "title": _("Anonymise"),
-                "opts": model_admin.model._meta,
-                "people": [label for label, _person, _request in people],
-                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-                "action": request.POST.get("action", ""),
-            },
+            title=_("Anonymise"),
+            people=[label for label, _person, _request in people],
+            selected=request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            action=request.POST.get("action", ""),
         )
     act_on_each(
         model_admin,

@@ -10,6 +10,7 @@ import itertools
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,21 +159,46 @@ def template_syntax(where: str, text: str, allowed: set[str], *, placeholders: b
     return names
 
 
+def named_items(
+    items: list[Any], where: str, field: str, pattern: re.Pattern[str], expected: str = ""
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of ``items`` whose ``field`` matches ``pattern``, with that name; an item
+    that is not an object or has a bad name is a problem (at ``where[index]``) and skipped."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            fail(f"{where}[{index}]", "must be an object")
+            continue
+        name = item.get(field)
+        if not isinstance(name, str) or not pattern.match(name):
+            hint = f" (expected {expected})" if expected else ""
+            fail(f"{where}[{index}]", f"bad {field} {name!r}{hint}")
+            continue
+        yield name, item
+
+
+def keyed_objects(items: list[Any], where: str) -> Iterator[tuple[str, Any]]:
+    """Each object of ``items`` with where it stands (``where[index]``); one that is not an
+    object is a problem and skipped, a missing, odd or repeated ``key`` a problem only."""
+    keys: set[str] = set()
+    for index, item in enumerate(items):
+        w = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            fail(w, "must be an object")
+            continue
+        key = item.get("key")
+        if not isinstance(key, str) or key in keys:
+            fail(w, f"bad or duplicate key {key!r}")
+        keys.add(str(key))
+        yield w, item
+
+
 def check_placeholders() -> set[str]:
     data = load(HERE / "placeholders.json")
     names: set[str] = set()
     if not isinstance(data, list) or not data:
         fail("placeholders.json", "must be a non-empty list")
         return names
-    for index, item in enumerate(data):
-        where = f"placeholders.json[{index}]"
-        if not isinstance(item, dict):
-            fail(where, "must be an object")
-            continue
-        name = item.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
-            fail(where, f"bad name {name!r} (expected group.field)")
-            continue
+    for name, item in named_items(data, "placeholders.json", "name", NAME, "group.field"):
         where = f"placeholders.json {name}"
         if name.split(".")[0] not in PLACEHOLDER_GROUPS:
             fail(where, f"group must be one of {sorted(PLACEHOLDER_GROUPS)}")
@@ -235,15 +261,7 @@ def check_template(path: Path, allowed: set[str]) -> dict[str, Any] | None:
     if not MIN_CLAUSES <= len(clauses) <= MAX_CLAUSES:
         fail(where, f"{len(clauses)} clauses, expected {MIN_CLAUSES}-{MAX_CLAUSES}")
     keys: list[str] = []
-    for index, clause in enumerate(clauses):
-        w = f"{where} clauses[{index}]"
-        if not isinstance(clause, dict):
-            fail(w, "must be an object")
-            continue
-        key = clause.get("key")
-        if not isinstance(key, str) or not KEY.match(key):
-            fail(w, f"bad key {key!r}")
-            continue
+    for key, clause in named_items(clauses, f"{where} clauses", "key", KEY):
         w = f"{where} clause {key}"
         if key in keys:
             fail(w, "duplicate key")
@@ -380,17 +398,8 @@ def check_guide(slugs: set[str]) -> dict[str, int]:
                     fail(w, f"{answer!r} is not an option of {question!r}")
 
     rules = guide.get("rules") or []
-    rule_keys: set[str] = set()
     valid_rules = []
-    for index, rule in enumerate(rules):
-        w = f"guide.json rules[{index}]"
-        if not isinstance(rule, dict):
-            fail(w, "must be an object")
-            continue
-        key = rule.get("key")
-        if not isinstance(key, str) or key in rule_keys:
-            fail(w, f"bad or duplicate key {key!r}")
-        rule_keys.add(str(key))
+    for w, rule in keyed_objects(rules, "guide.json rules"):
         ok = check_condition(w, rule.get("when"), options)
         recommended = rule.get("recommend")
         if not isinstance(recommended, list) or len(set(recommended)) != len(recommended):
@@ -408,16 +417,7 @@ def check_guide(slugs: set[str]) -> dict[str, int]:
     counts["rules"] = len(rules)
 
     warnings = guide.get("warnings") or []
-    warning_keys: list[str] = []
-    for index, warning in enumerate(warnings):
-        w = f"guide.json warnings[{index}]"
-        if not isinstance(warning, dict):
-            fail(w, "must be an object")
-            continue
-        key = warning.get("key")
-        if not isinstance(key, str) or key in warning_keys:
-            fail(w, f"bad or duplicate key {key!r}")
-        warning_keys.append(str(key))
+    for w, warning in keyed_objects(warnings, "guide.json warnings"):
         check_condition(w, warning.get("when"), options)
         bilingual(f"{w} text", warning.get("text"))
         check_sources(w, warning.get("sources", []))

@@ -16,6 +16,7 @@ import csv
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -78,6 +79,24 @@ def check_fields(item: dict, fields: dict, where: str, problems: list[str]) -> b
     return ok
 
 
+def keyed_items(
+    items: list, label: str, fields: dict, prefix: str, problems: list[str]
+) -> Iterator[tuple[str, dict]]:
+    """Each well-formed object of ``items`` with where it stands (``label[i] key``); its key
+    must be ``prefix`` and three digits, and not used before in ``items``."""
+    keys: set[str] = set()
+    for i, item in enumerate(items):
+        where = f"{label}[{i}] {item.get('key', '?')}"
+        if not isinstance(item, dict) or not check_fields(item, fields, where, problems):
+            continue
+        if not re.fullmatch(rf"{prefix}\d{{3}}", item["key"]):
+            problems.append(f"{where}: key must look like {prefix}001")
+        if item["key"] in keys:
+            problems.append(f"{where}: duplicate key")
+        keys.add(item["key"])
+        yield where, item
+
+
 def main() -> int:
     problems: list[str] = []
     needs = json.loads((HERE / "needs.json").read_text(encoding="utf-8"))
@@ -99,14 +118,7 @@ def main() -> int:
 
     # needs
     need_keys: dict[str, dict] = {}
-    for i, need in enumerate(needs):
-        where = f"needs[{i}] {need.get('key', '?')}"
-        if not isinstance(need, dict) or not check_fields(need, NEED_FIELDS, where, problems):
-            continue
-        if not re.fullmatch(r"n\d{3}", need["key"]):
-            problems.append(f"{where}: key must look like n001")
-        if need["key"] in need_keys:
-            problems.append(f"{where}: duplicate key")
+    for where, need in keyed_items(needs, "needs", NEED_FIELDS, "n", problems):
         need_keys[need["key"]] = need
         if need["area"] not in areas:
             problems.append(f"{where}: unknown area {need['area']!r}")
@@ -128,17 +140,8 @@ def main() -> int:
     problems += [f"needs: title used twice: {t!r}" for t, c in titles.items() if c > 1]
 
     # offers
-    offer_keys: set[str] = set()
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
-    for i, offer in enumerate(offers):
-        where = f"offers[{i}] {offer.get('key', '?')}"
-        if not isinstance(offer, dict) or not check_fields(offer, OFFER_FIELDS, where, problems):
-            continue
-        if not re.fullmatch(r"o\d{3}", offer["key"]):
-            problems.append(f"{where}: key must look like o001")
-        if offer["key"] in offer_keys:
-            problems.append(f"{where}: duplicate key")
-        offer_keys.add(offer["key"])
+    for where, offer in keyed_items(offers, "offers", OFFER_FIELDS, "o", problems):
         if offer["resource_kind"] not in kinds_of_resource:
             problems.append(f"{where}: unknown resource kind {offer['resource_kind']!r}")
         if offer["quantity"] is not None and offer["quantity"] < 1:
