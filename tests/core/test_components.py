@@ -44,6 +44,46 @@ def test_a_table_without_class_or_wrapper_when_asked():
     assert "table-responsive" not in html
 
 
+def test_an_empty_table_gives_way_to_its_sentence():
+    source = (
+        '{% table "Name" rows=rows empty=sentence %}'
+        "{% for row in rows %}<tr><td>{{ row }}</td></tr>{% endfor %}{% endtable %}"
+    )
+    sentence = "No tokens & no keys."
+    assert squeeze(render(source, rows=[], sentence=sentence)) == "<p>No tokens &amp; no keys.</p>"
+    filled = squeeze(render(source, rows=["a"], sentence=sentence))
+    assert filled.startswith('<div class="table-responsive"><table class="table">')
+    assert "<tbody><tr><td>a</td></tr></tbody>" in filled and "No tokens" not in filled
+
+
+def test_an_empty_sentence_without_its_rows_is_refused():
+    with pytest.raises(TemplateSyntaxError):
+        render('{% table "Name" empty="Nothing." %}{% endtable %}')
+
+
+def test_a_fieldset_puts_its_fields_in_a_row_under_the_legend():
+    html = squeeze(render('{% fieldset legend="When" %}<p>x</p>{% endfieldset %}'))
+    assert html == (
+        '<fieldset class="mb-4"><legend class="h4 mb-5">When</legend>'
+        '<div class="row"><p>x</p></div></fieldset>'
+    )
+    other = squeeze(
+        render('{% fieldset legend="When" class="mt-2" legend_class="h5" %}{% endfieldset %}')
+    )
+    assert other.startswith('<fieldset class="mt-2"><legend class="h5">When</legend>')
+
+
+def test_the_menu_marks_the_current_page_only():
+    request = RequestFactory().get("/needs/12/")
+    source = '{% nav_link "needs:list" "Needs" prefix="/needs/" %}{% nav_link "/" "Home" %}'
+    html = squeeze(render(source, request=request))
+    assert html == (
+        '<li class="nav-item"><a class="nav-link active" href="/needs/" aria-current="page">'
+        "<span>Needs</span></a></li>"
+        '<li class="nav-item"><a class="nav-link" href="/" ><span>Home</span></a></li>'
+    )
+
+
 def test_the_breadcrumb_links_each_step_and_marks_the_page():
     with translation.override("en"):
         trail = '{% breadcrumb "Home" "/" "Needs" "/needs/" current=title %}'
